@@ -1,0 +1,31 @@
+# tikdb tasks. `just` alone runs the tests and the linter, as CI does.
+# (`just` itself comes with the dev dependencies: `uv run just <recipe>`.)
+
+default: test lint
+
+# Build the warehouse from data/raw/ into data/warehouse/.
+build *ARGS:
+    uv run tikdb build {{ARGS}}
+
+# Run the SQL assertions against the published warehouse.
+check *ARGS:
+    uv run tikdb check {{ARGS}}
+
+# The whole test suite (what CI runs).
+test *ARGS:
+    uv run pytest {{ARGS}}
+
+# Lint and format check.
+lint:
+    uv run ruff check tikdb tests benchmarks
+    uv run ruff format --check tikdb tests benchmarks
+
+# Format the code.
+fmt:
+    uv run ruff format tikdb tests benchmarks
+    uv run ruff check --fix tikdb tests benchmarks
+
+# Regenerate the committed sample dataset under data/raw/.
+sample:
+    rm -rf data/raw/MASTER_TIKTOK_DATABASE.csv data/raw/october_ocr_data
+    uv run tikdb generate data/raw --posts 2000 --seed 2025

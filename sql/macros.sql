@@ -1,0 +1,46 @@
+-- Helper macros for the models. They are TEMP, so they never reach the published file.
+
+-- A count as exports write it: "1646", "47.0", "52,400", "79.1K", "1.3M".
+-- Anything else (including negatives, "12.5", " 1e3") is NULL; tikdb_count_ok says
+-- whether a non-empty text was understood. DuckDB's own cast is too lenient here: it
+-- rounds '12.5' to 13 and accepts '1e3', '0x10' and '1_000'.
+CREATE OR REPLACE TEMP MACRO tikdb_count(s) AS (
+    CASE
+        WHEN regexp_full_match(s, '[0-9]{1,18}') THEN CAST(s AS BIGINT)
+        WHEN regexp_full_match(s, '[0-9]{1,18}\.0+') THEN CAST(split_part(s, '.', 1) AS BIGINT)
+        WHEN regexp_full_match(s, '[0-9]{1,3}(,[0-9]{3}){1,5}') THEN CAST(replace(s, ',', '') AS BIGINT)
+        WHEN regexp_full_match(s, '[0-9]{1,6}(\.[0-9]{1,3})?[KkMm]') THEN CAST(
+            CAST(left(s, -1) AS DECIMAL(12, 3))
+            * CASE WHEN upper(right(s, 1)) = 'K' THEN 1000 ELSE 1000000 END AS BIGINT)
+    END
+);
+
+-- A percentage with a decimal point: "3.77", "0", "12.5".
+CREATE OR REPLACE TEMP MACRO tikdb_rate(s) AS (
+    CASE WHEN regexp_full_match(s, '[0-9]{1,6}(\.[0-9]{1,6})?') THEN CAST(s AS DOUBLE) END
+);
+
+-- Empty or whitespace-only text is a missing value.
+CREATE OR REPLACE TEMP MACRO tikdb_blank_null(s) AS nullif(trim(s), '');
+
+-- The parts of a TikTok post URL; empty strings when it is not one. Accepts /video/ and
+-- /photo/ (same id space), with or without www., trailing slash or query string.
+CREATE OR REPLACE TEMP MACRO tikdb_post_url_parts(url) AS regexp_extract(
+    url,
+    '^https?://(?:www\.|m\.)?tiktok\.com/@([A-Za-z0-9._]{1,40})/(?:video|photo)/([0-9]{19})/?(?:[?#].*)?$',
+    ['handle', 'video_id']
+);
+
+CREATE OR REPLACE TEMP MACRO tikdb_canonical_post_url(handle, post_id) AS
+    'https://www.tiktok.com/@' || lower(handle) || '/video/' || CAST(post_id AS VARCHAR);
+
+-- A VA name as a key: trimmed and case-folded; '', 'unknown' and 'nan' mean no VA.
+CREATE OR REPLACE TEMP MACRO tikdb_va_key(name) AS (
+    CASE
+        WHEN lower(trim(name)) IN ('', 'unknown', 'nan') THEN NULL
+        ELSE lower(trim(name))
+    END
+);
+
+-- A slide part that is a URL (http or https, no spaces). Other parts are rejects.
+CREATE OR REPLACE TEMP MACRO tikdb_is_url(part) AS regexp_full_match(part, 'https?://[^\s/]+/\S*');

@@ -1,0 +1,128 @@
+-- Every well-formed CSV record, typed and cleaned, with the first rule it breaks (if any).
+-- Raw text columns (hashtags, sound) are kept exactly as written.
+WITH records AS (
+    SELECT
+        record_no,
+        line,
+        line_span,
+        tikdb_blank_null(created_date) AS created_date,
+        tikdb_blank_null(created_time) AS created_time,
+        tikdb_blank_null(account) AS account,
+        va AS va_raw,
+        tikdb_blank_null(post_url) AS post_url_raw,
+        tikdb_blank_null(views) AS views_raw,
+        tikdb_blank_null(likes) AS likes_raw,
+        tikdb_blank_null(comments) AS comments_raw,
+        tikdb_blank_null(shares) AS shares_raw,
+        tikdb_blank_null(engagement) AS engagement_raw,
+        tikdb_blank_null(engagement_rate) AS engagement_rate_raw,
+        nullif(hashtags, '') AS hashtags,
+        nullif(sound, '') AS sound,
+        slides,
+        tikdb_blank_null(source) AS source,
+        -- Newlines inside the fields; must equal the lines the record spans minus one,
+        -- which proves the scanner and the CSV parser split the file the same way.
+        (
+            length(created_date || created_time || account || va || post_url || views
+                || likes || comments || shares || engagement || engagement_rate || hashtags
+                || sound || slides || source)
+            - length(replace(created_date || created_time || account || va || post_url
+                || views || likes || comments || shares || engagement || engagement_rate
+                || hashtags || sound || slides || source, chr(10), ''))
+        ) AS field_newlines
+    FROM raw.csv_records
+),
+
+parsed AS (
+    SELECT
+        *,
+        tikdb_post_url_parts(post_url_raw) AS url_parts,
+        try_strptime(created_date || ' ' || created_time, '%Y-%m-%d %H:%M:%S') AS created_at,
+        tikdb_count(views_raw) AS views,
+        tikdb_count(likes_raw) AS likes,
+        tikdb_count(comments_raw) AS comments,
+        tikdb_count(shares_raw) AS shares,
+        tikdb_count(engagement_raw) AS engagement,
+        tikdb_rate(engagement_rate_raw) AS engagement_rate
+    FROM records
+),
+
+keyed AS (
+    SELECT
+        *,
+        try_cast(nullif(url_parts.video_id, '') AS BIGINT) AS post_id,
+        lower(nullif(url_parts.handle, '')) AS url_handle
+    FROM parsed
+),
+
+judged AS (
+    SELECT
+        *,
+        CASE
+            WHEN post_url_raw IS NULL THEN 'missing_post_url'
+            WHEN regexp_matches(post_url_raw, '^https?://(?:www\.|vm\.|vt\.)?tiktok\.com/(?:t/)?[A-Za-z0-9]{6,12}/?$')
+                THEN 'short_link'
+            WHEN post_id IS NULL THEN 'bad_post_url'
+            WHEN account IS NOT NULL AND lower(account) <> url_handle THEN 'account_mismatch'
+            WHEN created_date IS NULL OR created_time IS NULL OR created_at IS NULL THEN 'bad_created_at'
+            WHEN created_at < TIMESTAMP '2016-01-01' OR created_at > (SELECT built_at FROM raw.build) + INTERVAL 1 DAY
+                THEN 'created_at_out_of_range'
+            WHEN (views_raw IS NOT NULL AND views IS NULL)
+                OR (likes_raw IS NOT NULL AND likes IS NULL)
+                OR (comments_raw IS NOT NULL AND comments IS NULL)
+                OR (shares_raw IS NOT NULL AND shares IS NULL)
+                OR (engagement_raw IS NOT NULL AND engagement IS NULL)
+                OR (engagement_rate_raw IS NOT NULL AND engagement_rate IS NULL)
+                THEN 'bad_metric'
+        END AS reject_reason
+    FROM keyed
+)
+
+SELECT
+    record_no,
+    line,
+    line_span,
+    field_newlines,
+    post_id,
+    url_handle,
+    post_url_raw,
+    lower(coalesce(account, url_handle)) AS account,
+    va_raw,
+    tikdb_va_key(va_raw) AS va_id,
+    created_at,
+    views,
+    likes,
+    comments,
+    shares,
+    engagement,
+    engagement_rate,
+    hashtags,
+    sound,
+    slides,
+    source,
+    reject_reason,
+    CASE reject_reason
+        WHEN 'missing_post_url' THEN 'post_url is empty; every post needs its TikTok URL'
+        WHEN 'short_link' THEN 'post_url is a short link (' || post_url_raw
+            || ') that cannot be resolved offline; export the full /@account/video/<id> URL'
+        WHEN 'bad_post_url' THEN 'post_url is not a TikTok post URL with a 19-digit video id: '
+            || post_url_raw
+        WHEN 'account_mismatch' THEN 'account "' || account || '" differs from the handle "'
+            || url_handle || '" in post_url'
+        WHEN 'bad_created_at' THEN 'created_date/created_time "' || coalesce(created_date, '')
+            || ' ' || coalesce(created_time, '') || '" is not a YYYY-MM-DD HH:MM:SS time'
+        WHEN 'created_at_out_of_range' THEN 'created_at ' || CAST(created_at AS VARCHAR)
+            || ' is before 2016 or in the future'
+        WHEN 'bad_metric' THEN (
+            CASE
+                WHEN views_raw IS NOT NULL AND views IS NULL THEN 'views "' || views_raw
+                WHEN likes_raw IS NOT NULL AND likes IS NULL THEN 'likes "' || likes_raw
+                WHEN comments_raw IS NOT NULL AND comments IS NULL THEN 'comments "' || comments_raw
+                WHEN shares_raw IS NOT NULL AND shares IS NULL THEN 'shares "' || shares_raw
+                WHEN engagement_raw IS NOT NULL AND engagement IS NULL
+                    THEN 'engagement "' || engagement_raw
+                ELSE 'engagement_rate "' || engagement_rate_raw
+            END || '" is not a whole number >= 0 (or a rate for engagement_rate)'
+        )
+    END AS reject_message
+FROM judged

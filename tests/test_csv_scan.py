@@ -1,0 +1,115 @@
+"""The record scanner: record boundaries, line numbers and structural problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tikdb import csv_scan
+from tikdb.csv_scan import scan_csv
+from tikdb.errors import InputError
+
+
+def records(result, data: bytes) -> list[bytes]:
+    return [data[s:e] for s, e in zip(result.good_starts, result.good_ends, strict=True)]
+
+
+def scan_bytes(tmp_path: Path, data: bytes):
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    return scan_csv(path)
+
+
+def test_multiline_quoted_fields_keep_their_start_line(tmp_path):
+    data = b'a,b,c\r\n1,"x\ny",\r\n2,"",z\r\n3,,"q""r"\r\n4,\\x,"a\\"\r\n'
+    result = scan_bytes(tmp_path, data)
+    assert result.header == ["a", "b", "c"]
+    assert result.good_lines.tolist() == [2, 4, 5, 6]
+    assert result.good_line_spans.tolist() == [2, 1, 1, 1]
+    assert records(result, data)[0] == b'1,"x\ny",\r\n'
+    assert result.problems == []
+    assert result.is_clean
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 11, 64])
+def test_chunk_boundaries_do_not_change_the_records(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(csv_scan, "CHUNK_BYTES", chunk)
+    data = b'a,b,c\n1,"x\ny\nz",q\n2,x,y\n3,"a,""b""",c\n4,"\xc3\xa9",\xf0\x9f\x98\x80'
+    result = scan_bytes(tmp_path, data)
+    assert result.good_lines.tolist() == [2, 5, 6, 7]
+    assert records(result, data) == [
+        b'1,"x\ny\nz",q\n',
+        b"2,x,y\n",
+        b'3,"a,""b""",c\n',
+        b'4,"\xc3\xa9",\xf0\x9f\x98\x80',
+    ]
+
+
+def test_each_structural_problem_is_named_with_its_line_and_raw_text(tmp_path):
+    data = (
+        b"\xef\xbb\xbfa,b,c\n"
+        b'1,ab"c,d\n'  # 2: stray quote
+        b"2,x,y\n"  # 3: good
+        b'3,"ab"c,d\n'  # 4: text after a closing quote
+        b"\n"  # 5: blank line, not a record
+        b'4,"""",\n'  # 6: good (an escaped quote)
+        b"5,x\n"  # 7: too few fields
+        b"6,1,2,3\n"  # 8: too many
+        b"7,\xff,x\n"  # 9: invalid UTF-8
+        b'8,"unterminated\nfoo,bar'  # 10-11: quote never closed
+    )
+    result = scan_bytes(tmp_path, data)
+    assert result.has_bom
+    assert result.good_lines.tolist() == [3, 6]
+    assert result.blank_lines == 1
+    assert result.records == 8
+    assert [(p.line, p.reason, p.raw) for p in result.problems] == [
+        (2, "bad_quoting", b'1,ab"c,d'),
+        (4, "bad_quoting", b'3,"ab"c,d'),
+        (7, "wrong_field_count", b"5,x"),
+        (8, "wrong_field_count", b"6,1,2,3"),
+        (9, "invalid_utf8", b"7,\xff,x"),
+        (10, "unterminated_quote", b'8,"unterminated\nfoo,bar'),
+    ]
+    assert result.problems[2].message.startswith("record has 2 fields, expected 3 (too few)")
+    assert not result.is_clean
+
+
+def test_crlf_line_ends_are_not_part_of_the_raw_text(tmp_path):
+    result = scan_bytes(tmp_path, b"a,b\r\n1\r\n2,3\r\n")
+    assert [(p.line, p.raw) for p in result.problems] == [(2, b"1")]
+    assert result.good_lines.tolist() == [3]
+
+
+def test_sha256_and_size_cover_the_whole_file(tmp_path):
+    import hashlib
+
+    data = b"a,b\n1,2\n" * 1000
+    result = scan_bytes(tmp_path, data)
+    assert result.size == len(data)
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: p.write_bytes(b""), r"the file is empty \(0 bytes\)"),
+        (lambda p: p.mkdir(), "is a directory, not a CSV file"),
+        (lambda p: None, "no such file"),
+        (lambda p: p.write_bytes(b"\xff\xfe\x00a\x00"), "line 1 is not UTF-8 text"),
+    ],
+)
+def test_unusable_files_raise_input_errors(tmp_path, setup, message):
+    path = tmp_path / "in.csv"
+    setup(path)
+    with pytest.raises(InputError, match=message):
+        scan_csv(path)
+
+
+def test_a_quote_that_never_closes_in_a_huge_file_is_an_input_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_scan, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(csv_scan, "MAX_RECORD_BYTES", 256)
+    data = b'a,b\n1,"never closed\n' + b"2,x\n" * 200
+    with pytest.raises(InputError, match=r"line 2: a record runs on for more than"):
+        scan_bytes(tmp_path, data)

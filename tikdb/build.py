@@ -1,0 +1,406 @@
+"""``tikdb build``: read the inputs, run the SQL models in DuckDB, audit, publish.
+
+The whole build happens in a staging area inside the output directory; the previous
+warehouse is replaced only when the new one is complete and its blocking checks pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from tikdb import __version__, publish
+from tikdb.csv_input import CsvInput, line_numbers, open_csv, record_batches
+from tikdb.errors import BuildError
+from tikdb.models import PythonModel, execution_order, load_models, run_models, sql_dir
+from tikdb.ocr_input import OcrInput, read_ocr
+from tikdb.sqlutil import sql_string
+
+PUBLISHED_TABLES = ("posts", "slides", "vas", "accounts", "post_ocr", "rejects", "import_log")
+KNOWN_SOURCES = ("old_clean", "current_metrics", "sept_scrape", "oct_scrape")
+RAW_INPUTS = (
+    "raw.build",
+    "raw.csv_records",
+    "raw.csv_problems",
+    "raw.ocr_records",
+    "raw.ocr_file_problems",
+)
+# DuckDB file format readable by DuckDB 1.2 and newer (the duckdb-cli 1.5 shell included);
+# DuckDB 2.0's default format is refused by every 1.x reader.
+STORAGE_VERSION = "v1.2.0"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    csv_path: Path
+    ocr_dir: Path | None
+    out_dir: Path
+    memory_limit: str | None = None  # e.g. "4GB"; default: a share of the machine
+    threads: int | None = None
+
+
+@dataclass
+class BuildResult:
+    run_id: str
+    out_dir: Path
+    db_path: Path
+    table_rows: dict[str, int]
+    rejects_by_reason: list[tuple[str, str, int]]
+    warnings: list[str]
+    elapsed_seconds: float
+    accounting: dict[str, int] = field(default_factory=dict)
+
+
+def default_memory_limit() -> str:
+    """Half of the machine's memory, so a build never takes most of it."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return "4GB"
+    return f"{max(1, total // 2 // 2**30)}GB"
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+    """Build the warehouse from the inputs and publish it atomically."""
+    report = progress or (lambda phase: None)
+    clock = time.perf_counter()
+    started = datetime.now(UTC).replace(tzinfo=None)
+    run_id = new_run_id(started)
+    out_dir = Path(options.out_dir)
+    with publish.build_lock(out_dir):
+        publish.remove_leftovers(out_dir)
+        staging = publish.new_staging(out_dir, run_id)
+        try:
+            result = _build_staged(options, staging, run_id, started, report)
+            report("publishing")
+            publish.publish(out_dir, staging, run_id)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    result.elapsed_seconds = time.perf_counter() - clock
+    return result
+
+
+def _build_staged(
+    options: BuildOptions, staging: Path, run_id: str, started: datetime, report: Progress
+) -> BuildResult:
+    report("reading")
+    csv = open_csv(Path(options.csv_path), staging)
+    ocr = read_ocr(options.ocr_dir)
+    warnings = _input_warnings(options, csv, ocr)
+
+    staged_db = staging / publish.DB_NAME
+    con = duckdb.connect(
+        config={
+            "memory_limit": options.memory_limit or default_memory_limit(),
+            "threads": options.threads or os.cpu_count() or 1,
+            "temp_directory": str(staging / "tmp"),
+        }
+    )
+    try:
+        con.execute(f"ATTACH {sql_string(str(staged_db))} AS wh (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute("USE wh")
+        con.execute("CREATE SCHEMA raw; CREATE SCHEMA staging;")
+        con.execute((sql_dir() / "macros.sql").read_text(encoding="utf-8"))
+        _load_raw(con, csv, ocr, run_id, started, warnings)
+
+        report("transforming")
+        reject_text = PythonModel(
+            "raw.csv_reject_text",
+            frozenset({"staging.csv_posts", "staging.post_rows"}),
+            lambda c: _load_reject_text(c, csv),
+        )
+        ordered = execution_order([*load_models(), reject_text], RAW_INPUTS)
+        run_models(con, ordered)
+        _assert_csv_alignment(con, csv)
+        warnings.extend(_data_warnings(con))
+        _write_import_log(con, options.out_dir, warnings)
+        con.execute("DROP SCHEMA raw CASCADE; DROP SCHEMA staging CASCADE;")
+
+        report("writing")
+        table_rows = {
+            name: con.execute(f"SELECT count(*) FROM main.{name}").fetchone()[0]
+            for name in PUBLISHED_TABLES
+        }
+        rejects = [
+            tuple(row)
+            for row in con.execute(
+                "SELECT input, reason, count(*) FROM main.rejects GROUP BY ALL ORDER BY 1, 3 DESC, 2"
+            ).fetchall()
+        ]
+        accounting = _accounting(con, run_id)
+        for name in PUBLISHED_TABLES:
+            target = staging / "parquet" / f"{name}.parquet"
+            con.execute(
+                f"COPY main.{name} TO {sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd)"
+            )
+        con.execute("CHECKPOINT wh")
+        con.execute("USE memory")
+        con.execute("DETACH wh")
+    except duckdb.Error as exc:
+        raise BuildError(f"{options.out_dir}: the build failed in DuckDB: {_first_line(exc)}") from exc
+    finally:
+        con.close()
+    return BuildResult(
+        run_id=run_id,
+        out_dir=Path(options.out_dir),
+        db_path=Path(options.out_dir) / publish.DB_NAME,
+        table_rows=table_rows,
+        rejects_by_reason=rejects,
+        warnings=warnings,
+        elapsed_seconds=0.0,
+        accounting=accounting,
+    )
+
+
+def _input_warnings(options: BuildOptions, csv: CsvInput, ocr: OcrInput) -> list[str]:
+    warnings = []
+    if options.ocr_dir is not None and not ocr.found:
+        warnings.append(f"{options.ocr_dir}: no such folder; building without OCR")
+    elif ocr.found and not ocr.files:
+        warnings.append(f"{options.ocr_dir}: no OCR files (by_va/*/ocr_posts.json or all_results.json)")
+    if csv.ignored_columns:
+        names = ", ".join(f'"{c}"' for c in csv.ignored_columns)
+        warnings.append(f"{csv.path}: ignored unknown column(s) {names}")
+    return warnings
+
+
+def _load_raw(
+    con: duckdb.DuckDBPyConnection,
+    csv: CsvInput,
+    ocr: OcrInput,
+    run_id: str,
+    started: datetime,
+    warnings: list[str],
+) -> None:
+    ocr_inputs = [
+        {"path": str(f.path), "bytes": f.size, "sha256": f.sha256, "records": f.records}
+        for f in ocr.files
+    ]
+    build_row = pa.Table.from_pylist(
+        [
+            {
+                "run_id": run_id,
+                "started_at": started,
+                "finished_at": started,
+                "built_at": started,
+                "tikdb_version": __version__,
+                "csv_path": str(csv.path),
+                "csv_bytes": csv.scan.size,
+                "csv_sha256": csv.scan.sha256,
+                "csv_records": csv.scan.records,
+                "csv_blank_lines": csv.scan.blank_lines,
+                "csv_ignored_columns": list(csv.ignored_columns),
+                "ocr_path": str(ocr.root) if ocr.found else None,
+                "ocr_found": ocr.found,
+                "ocr_files": len(ocr.files),
+                "ocr_bytes": sum(f.size for f in ocr.files),
+                "ocr_sha256": _combined_sha256(ocr),
+                "ocr_records": ocr.record_count,
+                "ocr_inputs": ocr_inputs,
+                "warnings": list(warnings),
+            }
+        ],
+        schema=pa.schema(
+            [
+                ("run_id", pa.string()),
+                ("started_at", pa.timestamp("us")),
+                ("finished_at", pa.timestamp("us")),
+                ("built_at", pa.timestamp("us")),
+                ("tikdb_version", pa.string()),
+                ("csv_path", pa.string()),
+                ("csv_bytes", pa.int64()),
+                ("csv_sha256", pa.string()),
+                ("csv_records", pa.int64()),
+                ("csv_blank_lines", pa.int64()),
+                ("csv_ignored_columns", pa.list_(pa.string())),
+                ("ocr_path", pa.string()),
+                ("ocr_found", pa.bool_()),
+                ("ocr_files", pa.int64()),
+                ("ocr_bytes", pa.int64()),
+                ("ocr_sha256", pa.string()),
+                ("ocr_records", pa.int64()),
+                (
+                    "ocr_inputs",
+                    pa.list_(
+                        pa.struct(
+                            [
+                                ("path", pa.string()),
+                                ("bytes", pa.int64()),
+                                ("sha256", pa.string()),
+                                ("records", pa.int64()),
+                            ]
+                        )
+                    ),
+                ),
+                ("warnings", pa.list_(pa.string())),
+            ]
+        ),
+    )
+    problems = pa.table(
+        {
+            "line": pa.array([p.line for p in csv.scan.problems], pa.int64()),
+            "reason": pa.array([p.reason for p in csv.scan.problems], pa.string()),
+            "message": pa.array([p.message for p in csv.scan.problems], pa.string()),
+            "raw_text": pa.array(
+                [p.raw.decode("utf-8", errors="replace") for p in csv.scan.problems], pa.string()
+            ),
+        }
+    )
+    tables = {
+        "raw.build": build_row,
+        "raw.csv_problems": problems,
+        "raw.ocr_records": ocr.records_table(),
+        "raw.ocr_file_problems": ocr.file_problems_table(),
+    }
+    for name, table in tables.items():
+        _create_from_arrow(con, name, table)
+    reader = record_batches(csv)
+    lines = line_numbers(csv.scan)
+    con.register("_tikdb_csv_batches", reader)
+    con.register("_tikdb_csv_lines", lines)
+    try:
+        con.execute(
+            "CREATE TABLE raw.csv_records AS SELECT b.*, l.line, l.line_span "
+            "FROM _tikdb_csv_batches AS b JOIN _tikdb_csv_lines AS l USING (record_no)"
+        )
+    finally:
+        con.unregister("_tikdb_csv_batches")
+        con.unregister("_tikdb_csv_lines")
+
+
+def _create_from_arrow(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    view = "_tikdb_arrow_input"
+    con.register(view, table)
+    try:
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def _combined_sha256(ocr: OcrInput) -> str | None:
+    """One digest over the OCR files (path and content hash of each, in order)."""
+    if not ocr.files:
+        return None
+    digest = hashlib.sha256()
+    for f in ocr.files:
+        digest.update(f"{f.path.relative_to(ocr.root)}\0{f.sha256}\n".encode())
+    return digest.hexdigest()
+
+
+def _load_reject_text(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
+    """Read back the raw text of the CSV records rejected by the SQL rules."""
+    rows = con.execute(
+        "SELECT record_no FROM staging.csv_posts WHERE reject_reason IS NOT NULL "
+        "UNION ALL SELECT record_no FROM staging.post_rows WHERE NOT is_kept ORDER BY 1"
+    ).fetchall()
+    record_nos = [r[0] for r in rows]
+    texts = []
+    starts, ends = csv.scan.good_starts, csv.scan.good_ends
+    with csv.path.open("rb") as f:
+        for record_no in record_nos:
+            start, end = int(starts[record_no]), int(ends[record_no])
+            f.seek(start)
+            texts.append(f.read(end - start).rstrip(b"\n").rstrip(b"\r").decode("utf-8"))
+    table = pa.table(
+        {"record_no": pa.array(record_nos, pa.int64()), "raw_text": pa.array(texts, pa.string())}
+    )
+    _create_from_arrow(con, "raw.csv_reject_text", table)
+
+
+def _assert_csv_alignment(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
+    """Prove that the CSV parser saw exactly the records the scanner found.
+
+    Same number of records, and in each one as many newlines inside fields as the record
+    has extra lines. A mismatch would put wrong line numbers on rows, so it stops the build.
+    """
+    expected = len(csv.scan.good_starts)
+    got, first_bad = con.execute(
+        "SELECT count(*), min(line) FILTER (WHERE field_newlines <> line_span - 1) "
+        "FROM staging.csv_posts"
+    ).fetchone()
+    if got != expected or first_bad is not None:
+        where = f"near line {first_bad}" if first_bad is not None else ""
+        raise BuildError(
+            f"{csv.path}: the CSV parser read {got} records but the scanner found {expected} "
+            f"{where}; the line numbers would be wrong, so nothing was published. "
+            "Please report this with the file."
+        )
+
+
+def _data_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
+    known = ", ".join(sql_string(s) for s in KNOWN_SOURCES)
+    rows = con.execute(
+        f"SELECT source, count(*) FROM main.posts WHERE source IS NOT NULL "
+        f"AND source NOT IN ({known}) GROUP BY ALL ORDER BY 2 DESC, 1"
+    ).fetchall()
+    return [f'unknown source "{source}" on {n} post(s)' for source, n in rows]
+
+
+def _write_import_log(con: duckdb.DuckDBPyConnection, out_dir: Path, warnings: list[str]) -> None:
+    con.execute((sql_dir() / "schema" / "import_log.sql").read_text(encoding="utf-8"))
+    _copy_history(con, Path(out_dir) / publish.DB_NAME)
+    finished = datetime.now(UTC).replace(tzinfo=None)
+    con.execute("UPDATE raw.build SET finished_at = ?, warnings = ?", [finished, warnings])
+    con.execute((sql_dir() / "schema" / "import_log_row.sql").read_text(encoding="utf-8"))
+
+
+def _copy_history(con: duckdb.DuckDBPyConnection, live_db: Path) -> None:
+    """Carry the import_log of the warehouse being replaced into the new one."""
+    if not live_db.exists():
+        return
+    try:
+        con.execute(f"ATTACH {sql_string(str(live_db))} AS previous (READ_ONLY)")
+    except duckdb.Error as exc:
+        message = _first_line(exc)
+        if "lock" in message.lower():
+            raise BuildError(
+                f"{live_db}: is open for writing by another process; close it (or open it "
+                "with -readonly) and build again."
+            ) from exc
+        return  # an unreadable previous warehouse has no history worth keeping
+    try:
+        has_log = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' "
+            "AND schema_name = 'main' AND table_name = 'import_log'"
+        ).fetchone()[0]
+        if has_log:
+            con.execute("INSERT INTO main.import_log BY NAME SELECT * FROM previous.main.import_log")
+    finally:
+        con.execute("DETACH previous")
+
+
+def _accounting(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    row = con.execute(
+        "SELECT csv_records, csv_loaded, csv_duplicates, csv_rejected, slide_parts, "
+        "slides_loaded, slides_rejected, ocr_records, ocr_loaded, ocr_duplicates, ocr_rejected "
+        "FROM main.import_log WHERE run_id = ?",
+        [run_id],
+    ).fetchone()
+    names = (
+        "csv_records csv_loaded csv_duplicates csv_rejected slide_parts slides_loaded "
+        "slides_rejected ocr_records ocr_loaded ocr_duplicates ocr_rejected"
+    ).split()
+    return dict(zip(names, row, strict=True))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+

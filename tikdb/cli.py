@@ -1,0 +1,157 @@
+"""The ``tikdb`` command line: thin commands over the library functions.
+
+Each command parses options, calls one function, renders its result and picks the exit
+code: 0 success, 1 build or check failed, 2 usage or input error. Expected failures
+(``TikdbError``) print one line, ``Error: ...``, on stderr; anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tikdb import __version__
+from tikdb.errors import TikdbError
+
+T = TypeVar("T")
+
+DEFAULT_CSV = Path("data/raw/MASTER_TIKTOK_DATABASE.csv")
+DEFAULT_OCR = Path("data/raw/october_ocr_data")
+DEFAULT_OUT = Path("data/warehouse")
+
+app = typer.Typer(
+    name="tikdb",
+    help="Turn the agency's master CSV and OCR JSON into a DuckDB + Parquet warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"tikdb {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """tikdb: an embedded analytical warehouse for TikTok slideshow exports."""
+
+
+def _call(fn: Callable[[], T]) -> T:
+    """Run fn; turn expected failures into one line on stderr and their exit code."""
+    try:
+        return fn()
+    except TikdbError as exc:
+        stderr.print(Text(f"Error: {exc}"))
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        stderr.print(Text("Error: interrupted; nothing was published."))
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def build(
+    csv: Annotated[Path, typer.Option(help="The master CSV export.")] = DEFAULT_CSV,
+    ocr: Annotated[
+        Path, typer.Option(help="The OCR folder (by_va/<VA>/ocr_posts.json); optional.")
+    ] = DEFAULT_OCR,
+    out: Annotated[Path, typer.Option(help="The warehouse directory.")] = DEFAULT_OUT,
+    memory_limit: Annotated[
+        str | None, typer.Option(help="DuckDB memory limit, e.g. 4GB [default: half the RAM].")
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="Worker threads [default: all cores].")
+    ] = None,
+) -> None:
+    """Build the warehouse and publish it atomically.
+
+    Example: tikdb build --csv exports/MASTER_TIKTOK_DATABASE.csv --out data/warehouse
+    """
+    from tikdb.build import BuildOptions
+    from tikdb.build import build as run_build
+
+    options = BuildOptions(csv, ocr, out, memory_limit=memory_limit, threads=threads)
+    interactive = stderr.is_terminal
+    if interactive:
+        with stderr.status("Starting…") as status:
+
+            def progress(phase: str) -> None:
+                status.update(Text(f"{phase.capitalize()}…"))
+                stderr.print(Text(f"  {phase}", style="dim"))
+
+            result = _call(lambda: run_build(options, progress))
+    else:
+        result = _call(lambda: run_build(options))
+    for warning in result.warnings:
+        stderr.print(Text(f"Warning: {warning}"))
+    _print_build_summary(result, rich=stdout.is_terminal)
+
+
+def _print_build_summary(result, rich: bool) -> None:
+    if not rich:
+        for name, rows in result.table_rows.items():
+            stdout.print(Text(f"{name}\t{rows}"))
+        for input_name, reason, count in result.rejects_by_reason:
+            stdout.print(Text(f"rejects\t{input_name}\t{reason}\t{count}"))
+        stdout.print(Text(f"built {result.db_path} in {result.elapsed_seconds:.2f}s"))
+        return
+    tables = Table(title="Published tables", title_justify="left")
+    tables.add_column("table")
+    tables.add_column("rows", justify="right")
+    for name, rows in result.table_rows.items():
+        tables.add_row(Text(name), f"{rows:,}")
+    stdout.print(tables)
+    if result.rejects_by_reason:
+        rejects = Table(title="Rejects by reason", title_justify="left")
+        rejects.add_column("input")
+        rejects.add_column("reason")
+        rejects.add_column("rows", justify="right")
+        for input_name, reason, count in result.rejects_by_reason:
+            rejects.add_row(Text(input_name), Text(reason), f"{count:,}")
+        stdout.print(rejects)
+    stdout.print(Text(f"Built {result.db_path} in {result.elapsed_seconds:.2f} s"))
+
+
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Argument(help="Where to write the dataset.")],
+    posts: Annotated[int, typer.Option(min=1, help="Number of posts.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 0,
+) -> None:
+    """Write a realistic generated dataset in the real export layout.
+
+    Example: tikdb generate /tmp/sample --posts 45077 --seed 1
+    """
+    from tikdb.generate import generate as run_generate
+
+    result = _call(lambda: run_generate(out_dir, posts, seed))
+    stdout.print(
+        Text(
+            f"wrote {result.posts} posts, {result.slides} slides, {result.ocr_records} OCR "
+            f"records to {out_dir}"
+        )
+    )
+
+
+def main() -> None:
+    app(prog_name="tikdb")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""The master CSV as an input: header checks, then a lazy Polars read of its good records.
+
+Every column is read as text so nothing is coerced on the way in; typing and cleaning
+happen in SQL. Records the scanner found malformed never reach Polars: when there are
+any, the well-formed records are copied to a clean file in the staging area first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from tikdb.csv_scan import ScanResult, scan_csv
+from tikdb.errors import InputError
+
+COLUMNS = (
+    "created_date",
+    "created_time",
+    "account",
+    "va",
+    "post_url",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "engagement",
+    "engagement_rate",
+    "hashtags",
+    "sound",
+    "slides",
+    "source",
+)
+BATCH_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class CsvInput:
+    """A scanned master CSV, ready to be read."""
+
+    scan: ScanResult
+    positions: dict[str, int]  # column name -> position in the file's header
+    ignored_columns: tuple[str, ...]
+    parse_path: Path  # the file itself, or a clean copy without malformed records
+
+    @property
+    def path(self) -> Path:
+        return self.scan.path
+
+
+def open_csv(path: Path, work_dir: Path) -> CsvInput:
+    """Scan ``path``, check its header, and prepare the records for reading.
+
+    Raises InputError for a file that is not a usable master CSV.
+    """
+    scan = scan_csv(path)
+    positions, ignored = match_columns(path, scan.header)
+    if scan.records == 0:
+        raise InputError(
+            f"{path}: has a header but no records. Export the master CSV again; "
+            "the previous warehouse was left as it was."
+        )
+    parse_path = path if scan.is_clean else _write_clean_copy(scan, work_dir / "clean.csv")
+    return CsvInput(scan, positions, ignored, parse_path)
+
+
+def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Map each expected column to its position by name (case and spaces ignored)."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):
+        key = name.strip().lower()
+        if key in seen and key in COLUMNS:
+            raise InputError(
+                f'{path}: column "{key}" appears twice in the header (columns {seen[key] + 1} '
+                f"and {i + 1}). Remove one of them."
+            )
+        seen.setdefault(key, i)
+    unknown = tuple(name for name in header if name.strip().lower() not in COLUMNS)
+    missing = [name for name in COLUMNS if name not in seen]
+    if missing:
+        found = f'; found unknown column "{unknown[0]}"' if unknown else ""
+        plural = "s" if len(missing) > 1 else ""
+        names = ", ".join(f'"{m}"' for m in missing)
+        raise InputError(
+            f"{path}: column{plural} {names} missing (header has {len(header)} columns{found}). "
+            f"The header must name: {','.join(COLUMNS)}."
+        )
+    return {name: seen[name] for name in COLUMNS}, unknown
+
+
+def _write_clean_copy(scan: ScanResult, target: Path) -> Path:
+    """Copy the header and the well-formed records, in order, to ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with scan.path.open("rb") as src, target.open("wb") as out:
+        out.write(src.read(scan.header_end))
+        for start, end in _merged_ranges(scan):
+            src.seek(start)
+            remaining = end - start
+            while remaining:
+                block = src.read(min(remaining, 16 * 2**20))
+                out.write(block)
+                remaining -= len(block)
+    return target
+
+
+def _merged_ranges(scan: ScanResult) -> list[tuple[int, int]]:
+    """Byte ranges of consecutive good records, merged so the copy is a few big reads."""
+    ranges: list[tuple[int, int]] = []
+    for start, end in zip(scan.good_starts.tolist(), scan.good_ends.tolist(), strict=True):
+        if ranges and ranges[-1][1] == start:
+            ranges[-1] = (ranges[-1][0], end)
+        else:
+            ranges.append((start, end))
+    return ranges
+
+
+def record_batches(csv: CsvInput, batch_rows: int = BATCH_ROWS) -> pa.RecordBatchReader:
+    """Stream the good records as Arrow batches of text columns plus ``record_no``.
+
+    ``record_no`` is the 0-based position among the good records, which is how the
+    build joins each record to its line number from the scan.
+    """
+    ncols = len(csv.scan.header)
+    lazy = pl.scan_csv(
+        csv.parse_path,
+        has_header=False,
+        skip_rows=1,
+        schema={f"c{i}": pl.String for i in range(ncols)},
+        empty_string_is_null=False,
+        quote_char='"',
+        raise_if_empty=False,
+    ).select(
+        *(pl.col(f"c{pos}").alias(name) for name, pos in csv.positions.items()),
+    ).with_row_index("record_no")
+    schema = pa.schema(
+        [pa.field("record_no", pa.int64())] + [pa.field(name, pa.large_string()) for name in COLUMNS]
+    )
+
+    def batches():
+        for frame in lazy.collect_batches(chunk_size=batch_rows):
+            yield from frame.to_arrow().cast(schema).to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def line_numbers(scan: ScanResult) -> pa.Table:
+    """record_no -> (line, line_span) for the good records, in file order."""
+    return pa.table(
+        {
+            "record_no": pa.array(range(len(scan.good_lines)), pa.int64()),
+            "line": pa.array(scan.good_lines, pa.int64()),
+            "line_span": pa.array(scan.good_line_spans, pa.int64()),
+        }
+    )

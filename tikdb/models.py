@@ -1,0 +1,108 @@
+"""SQL models: discover the .sql files, order them by their references, and run them.
+
+A model is one SELECT in ``sql/<schema>/<table>.sql``; the runner wraps it in
+``CREATE TABLE <schema>.<table> AS``. Dependencies are read from the SQL itself: any
+``raw.x``, ``staging.x`` or ``main.x`` it mentions. ``raw`` tables are inputs loaded by
+Python; a few steps that need Python (reading bytes back from the CSV) are registered as
+Python models with their dependencies, and run at their place in the order.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from tikdb.errors import BuildError
+
+SCHEMAS = ("staging", "main")
+_REFERENCE = re.compile(r"\b(raw|staging|main)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+_LINE_COMMENT = re.compile(r"--[^\n]*")
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
+def sql_dir() -> Path:
+    """The folder of .sql files: inside the installed package, or beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "sql", here.parent / "sql"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("tikdb's sql/ folder is missing from the installation")
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str  # schema.table
+    path: Path
+    sql: str
+    deps: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PythonModel:
+    name: str
+    deps: frozenset[str]
+    run: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def references(sql: str) -> set[str]:
+    """The schema-qualified tables a SQL text mentions, outside comments and strings."""
+    code = _STRING.sub("''", _LINE_COMMENT.sub("", sql))
+    return {f"{schema.lower()}.{table.lower()}" for schema, table in _REFERENCE.findall(code)}
+
+
+def load_models(root: Path | None = None) -> list[Model]:
+    root = root or sql_dir()
+    models = []
+    for schema in SCHEMAS:
+        for path in sorted((root / schema).glob("*.sql")):
+            sql = path.read_text(encoding="utf-8")
+            name = f"{schema}.{path.stem}"
+            models.append(Model(name, path, sql, frozenset(references(sql) - {name})))
+    return models
+
+
+def execution_order(
+    models: Iterable[Model | PythonModel], inputs: Iterable[str]
+) -> list[Model | PythonModel]:
+    """Models in dependency order (ties broken by name, so the order is deterministic)."""
+    by_name = {m.name: m for m in models}
+    known = set(by_name) | set(inputs)
+    for model in by_name.values():
+        unknown = sorted(model.deps - known)
+        if unknown:
+            where = getattr(model, "path", model.name)
+            raise BuildError(f"{where}: refers to {', '.join(unknown)}, which no model or input defines.")
+    sorter = graphlib.TopologicalSorter({m.name: m.deps & set(by_name) for m in by_name.values()})
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        raise BuildError(f"SQL models form a cycle: {' -> '.join(exc.args[1])}.") from exc
+    order = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(by_name[name] for name in ready)
+        sorter.done(*ready)
+    return order
+
+
+def run_models(
+    con: duckdb.DuckDBPyConnection,
+    ordered: list[Model | PythonModel],
+    on_model: Callable[[str], None] | None = None,
+) -> None:
+    for model in ordered:
+        if on_model:
+            on_model(model.name)
+        if isinstance(model, PythonModel):
+            model.run(con)
+            continue
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}")
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise BuildError(f"{model.path}: {first}") from exc

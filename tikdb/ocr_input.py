@@ -1,0 +1,240 @@
+"""The OCR results as an input: find the files, parse them, and describe every record.
+
+Files are parsed with Python's ``json`` module rather than Polars' JSON reader: it reports
+the line and column of a syntax error, and lets us see the ``NaN`` that pandas writes
+(invalid JSON) record by record instead of failing the whole file. The OCR data is small
+(about 0.4% of posts), so this costs nothing measurable.
+
+Nothing here decides whether a record is loaded; it records what each file and record
+says. Records that cannot be described (not an object, a key missing, a NaN) carry a
+problem reason; the SQL models reject those and the ones naming unknown posts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from tikdb.errors import InputError
+
+MAX_RAW_CHARS = 4 * 1024 * 1024
+
+RECORD_SCHEMA = pa.schema(
+    [
+        ("source_file", pa.string()),
+        ("record_index", pa.int64()),
+        ("raw_text", pa.string()),
+        ("problem_reason", pa.string()),
+        ("problem_message", pa.string()),
+        ("post_url", pa.string()),
+        ("account", pa.string()),
+        ("va", pa.string()),
+        ("views", pa.int64()),
+        ("created_date", pa.string()),
+        ("thumbnail_count", pa.int64()),
+        ("thumbnails_with_text", pa.int64()),
+        ("ocr_text", pa.string()),
+        ("text_key", pa.string()),
+        ("file_text_hash", pa.string()),
+        ("ocr_timestamp", pa.string()),
+    ]
+)
+FILE_PROBLEM_SCHEMA = pa.schema(
+    [
+        ("source_file", pa.string()),
+        ("reason", pa.string()),
+        ("message", pa.string()),
+        ("raw_text", pa.string()),
+    ]
+)
+INT_KEYS = ("views", "thumbnail_count", "thumbnails_with_text")
+TEXT_KEYS = ("post_url", "account", "va", "created_date", "text_hash", "timestamp")
+
+
+@dataclass(frozen=True)
+class OcrFile:
+    """One OCR file: where it is, its identity, and how many records it held."""
+
+    path: Path
+    size: int
+    sha256: str
+    records: int  # 0 when the file could not be read as a JSON array
+
+
+@dataclass
+class OcrInput:
+    """Everything read from an OCR folder."""
+
+    root: Path
+    found: bool  # False when the folder does not exist
+    files: list[OcrFile] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)
+    file_problems: list[dict] = field(default_factory=list)
+
+    @property
+    def record_count(self) -> int:
+        return len(self.records)
+
+    def records_table(self) -> pa.Table:
+        return pa.Table.from_pylist(self.records, schema=RECORD_SCHEMA)
+
+    def file_problems_table(self) -> pa.Table:
+        return pa.Table.from_pylist(self.file_problems, schema=FILE_PROBLEM_SCHEMA)
+
+
+def ocr_files(root: Path) -> list[Path]:
+    """The record files of an OCR folder: by_va/*/ocr_posts.json, else all_results.json.
+
+    all_results.json holds the union of the by_va files, so it is read only when by_va/
+    is absent; reading both would count every record twice.
+    """
+    by_va = root / "by_va"
+    if by_va.is_dir():
+        return sorted(by_va.glob("*/ocr_posts.json"))
+    flat = root / "all_results.json"
+    return [flat] if flat.exists() else []
+
+
+def read_ocr(root: Path | None) -> OcrInput:
+    """Read every OCR record under ``root``; a missing folder gives an empty input."""
+    if root is None:
+        return OcrInput(root=Path(), found=False)
+    root = Path(root)
+    if not root.exists():
+        return OcrInput(root=root, found=False)
+    if not root.is_dir():
+        raise InputError(
+            f"{root}: is a file; --ocr expects the OCR folder (with by_va/<VA>/ocr_posts.json)."
+        )
+    result = OcrInput(root=root, found=True)
+    for path in ocr_files(root):
+        _read_file(path, result)
+    return result
+
+
+def _read_file(path: Path, into: OcrInput) -> None:
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        into.files.append(OcrFile(path, 0, "", 0))
+        into.file_problems.append(
+            _file_problem(name, "ocr_unreadable", f"cannot be read ({exc.strerror})", "")
+        )
+        return
+    size, sha = len(data), hashlib.sha256(data).hexdigest()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        into.files.append(OcrFile(path, size, sha, 0))
+        message = f"is not UTF-8 (invalid byte 0x{data[exc.start]:02x} at byte {exc.start + 1})"
+        raw = data.decode("utf-8", errors="replace")
+        into.file_problems.append(_file_problem(name, "ocr_unreadable", message, raw))
+        return
+    try:
+        parsed = json.loads(text, parse_constant=_NotANumber)
+    except json.JSONDecodeError as exc:
+        into.files.append(OcrFile(path, size, sha, 0))
+        message = f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        into.file_problems.append(_file_problem(name, "ocr_invalid_json", message, text))
+        return
+    if not isinstance(parsed, list):
+        into.files.append(OcrFile(path, size, sha, 0))
+        message = f"holds a JSON {type(parsed).__name__}, expected an array of OCR records"
+        into.file_problems.append(_file_problem(name, "ocr_not_array", message, text))
+        return
+    into.files.append(OcrFile(path, size, sha, len(parsed)))
+    for index, item in enumerate(parsed):
+        into.records.append(_describe_record(name, index, item))
+
+
+class _NotANumber:
+    """Stands for a NaN or Infinity constant, which JSON does not allow."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __repr__(self) -> str:
+        return self.token
+
+
+def _file_problem(name: str, reason: str, message: str, raw: str) -> dict:
+    return {
+        "source_file": name,
+        "reason": reason,
+        "message": message,
+        "raw_text": raw[:MAX_RAW_CHARS],
+    }
+
+
+def _describe_record(name: str, index: int, item: object) -> dict:
+    record = {key: None for key in RECORD_SCHEMA.names}
+    record.update(source_file=name, record_index=index, raw_text=_raw(item))
+    problem = _problem(item)
+    if problem:
+        record["problem_reason"], record["problem_message"] = problem
+        if not isinstance(item, dict):
+            return record
+    assert isinstance(item, dict)
+    text_key = "ocr_text" if "ocr_text" in item else "combined_text"
+    record.update(
+        post_url=_text(item.get("post_url")),
+        account=_text(item.get("account")),
+        va=_text(item.get("va")),
+        created_date=_text(item.get("created_date")),
+        ocr_text=_text(item.get(text_key)),
+        text_key=text_key if text_key in item else None,
+        file_text_hash=_text(item.get("text_hash")),
+        ocr_timestamp=_text(item.get("timestamp")),
+        **{key: _whole(item.get(key)) for key in INT_KEYS},
+    )
+    return record
+
+
+def _problem(item: object) -> tuple[str, str] | None:
+    if not isinstance(item, dict):
+        return "ocr_bad_record", f"is a JSON {type(item).__name__}, expected an object"
+    missing = [key for key in ("post_url",) if key not in item]
+    if "ocr_text" not in item and "combined_text" not in item:
+        missing.append("ocr_text")
+    if missing:
+        return "ocr_missing_key", "lacks the key " + ", ".join(f'"{k}"' for k in missing)
+    for key, value in item.items():
+        if isinstance(value, _NotANumber):
+            return "ocr_bad_value", f'"{key}" is {value.token}, which is not valid JSON'
+    text_key = "ocr_text" if "ocr_text" in item else "combined_text"
+    for key in ("post_url", text_key):
+        if not isinstance(item[key], str):
+            return "ocr_bad_value", f'"{key}" is not a string'
+    for key in INT_KEYS:
+        if key in item and item[key] is not None and _whole(item[key]) is None:
+            return "ocr_bad_value", f'"{key}" is not a whole number >= 0: {item[key]!r}'
+    for key in TEXT_KEYS:
+        if key in item and item[key] is not None and not isinstance(item[key], str):
+            return "ocr_bad_value", f'"{key}" is not a string: {item[key]!r}'
+    return None
+
+
+def _whole(value: object) -> int | None:
+    """A count: an int, or a float with no fraction (pandas writes 2.0); else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and value >= 0:
+        return int(value)
+    return None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _raw(item: object) -> str:
+    text = json.dumps(item, ensure_ascii=False, default=repr)
+    return text[:MAX_RAW_CHARS]
