@@ -20,13 +20,24 @@ import duckdb
 import pyarrow as pa
 
 from tikdb import __version__, publish
+from tikdb.checks import CheckReport, CheckSettings, ChecksFailedError, load_rules, run_rules, store_results
 from tikdb.csv_input import CsvInput, line_numbers, open_csv, record_batches
 from tikdb.errors import BuildError
 from tikdb.models import PythonModel, execution_order, load_models, run_models, sql_dir
 from tikdb.ocr_input import OcrInput, read_ocr
 from tikdb.sqlutil import sql_string
 
-PUBLISHED_TABLES = ("posts", "slides", "vas", "accounts", "post_ocr", "rejects", "import_log")
+PUBLISHED_TABLES = (
+    "posts",
+    "slides",
+    "vas",
+    "accounts",
+    "post_ocr",
+    "rejects",
+    "import_log",
+    "check_results",
+)
+HISTORY_TABLES = ("import_log", "check_results")
 KNOWN_SOURCES = ("old_clean", "current_metrics", "sept_scrape", "oct_scrape")
 RAW_INPUTS = (
     "raw.build",
@@ -49,6 +60,7 @@ class BuildOptions:
     out_dir: Path
     memory_limit: str | None = None  # e.g. "4GB"; default: a share of the machine
     threads: int | None = None
+    check_settings: CheckSettings = field(default_factory=CheckSettings)
 
 
 @dataclass
@@ -61,6 +73,7 @@ class BuildResult:
     warnings: list[str]
     elapsed_seconds: float
     accounting: dict[str, int] = field(default_factory=dict)
+    checks: CheckReport | None = None
 
 
 def default_memory_limit() -> str:
@@ -133,6 +146,12 @@ def _build_staged(
         _write_import_log(con, options.out_dir, warnings)
         con.execute("DROP SCHEMA raw CASCADE; DROP SCHEMA staging CASCADE;")
 
+        report("checking")
+        checks = run_rules(con, load_rules(), options.check_settings)
+        store_results(con, run_id, checks)
+        if not checks.ok:
+            raise ChecksFailedError(checks)
+
         report("writing")
         table_rows = {
             name: con.execute(f"SELECT count(*) FROM main.{name}").fetchone()[0]
@@ -166,6 +185,7 @@ def _build_staged(
         warnings=warnings,
         elapsed_seconds=0.0,
         accounting=accounting,
+        checks=checks,
     )
 
 
@@ -354,7 +374,8 @@ def _data_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _write_import_log(con: duckdb.DuckDBPyConnection, out_dir: Path, warnings: list[str]) -> None:
-    con.execute((sql_dir() / "schema" / "import_log.sql").read_text(encoding="utf-8"))
+    for table in HISTORY_TABLES:
+        con.execute((sql_dir() / "schema" / f"{table}.sql").read_text(encoding="utf-8"))
     _copy_history(con, Path(out_dir) / publish.DB_NAME)
     finished = datetime.now(UTC).replace(tzinfo=None)
     con.execute("UPDATE raw.build SET finished_at = ?, warnings = ?", [finished, warnings])
@@ -362,7 +383,7 @@ def _write_import_log(con: duckdb.DuckDBPyConnection, out_dir: Path, warnings: l
 
 
 def _copy_history(con: duckdb.DuckDBPyConnection, live_db: Path) -> None:
-    """Carry the import_log of the warehouse being replaced into the new one."""
+    """Carry the build and check history of the warehouse being replaced into the new one."""
     if not live_db.exists():
         return
     try:
@@ -376,12 +397,18 @@ def _copy_history(con: duckdb.DuckDBPyConnection, live_db: Path) -> None:
             ) from exc
         return  # an unreadable previous warehouse has no history worth keeping
     try:
-        has_log = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' "
-            "AND schema_name = 'main' AND table_name = 'import_log'"
-        ).fetchone()[0]
-        if has_log:
-            con.execute("INSERT INTO main.import_log BY NAME SELECT * FROM previous.main.import_log")
+        present = {
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'previous' "
+                "AND schema_name = 'main'"
+            ).fetchall()
+        }
+        for table in HISTORY_TABLES:
+            if table in present:
+                con.execute(
+                    f"INSERT INTO main.{table} BY NAME SELECT * FROM previous.main.{table}"
+                )
     finally:
         con.execute("DETACH previous")
 

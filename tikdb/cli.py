@@ -40,7 +40,7 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def _version(value: bool) -> None:
     if value:
-        stdout.print(f"tikdb {__version__}", markup=False)
+        typer.echo(f"tikdb {__version__}")
         raise typer.Exit()
 
 
@@ -55,13 +55,17 @@ def _root(
 
 def _call(fn: Callable[[], T]) -> T:
     """Run fn; turn expected failures into one line on stderr and their exit code."""
+    from tikdb.checks import ChecksFailedError
+
     try:
         return fn()
+    except ChecksFailedError:
+        raise
     except TikdbError as exc:
-        stderr.print(Text(f"Error: {exc}"))
+        typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        stderr.print(Text("Error: interrupted; nothing was published."))
+        typer.echo("Error: interrupted; nothing was published.", err=True)
         raise typer.Exit(1) from None
 
 
@@ -78,38 +82,50 @@ def build(
     threads: Annotated[
         int | None, typer.Option(min=1, help="Worker threads [default: all cores].")
     ] = None,
+    max_reject_rate: Annotated[
+        float, typer.Option(help="Warn when more than this share of an input is rejected.")
+    ] = 0.02,
 ) -> None:
-    """Build the warehouse and publish it atomically.
+    """Build the warehouse, run the blocking checks, and publish it atomically.
 
     Example: tikdb build --csv exports/MASTER_TIKTOK_DATABASE.csv --out data/warehouse
     """
     from tikdb.build import BuildOptions
     from tikdb.build import build as run_build
 
-    options = BuildOptions(csv, ocr, out, memory_limit=memory_limit, threads=threads)
-    interactive = stderr.is_terminal
-    if interactive:
-        with stderr.status("Starting…") as status:
+    from tikdb.checks import CheckSettings, ChecksFailedError
 
-            def progress(phase: str) -> None:
-                status.update(Text(f"{phase.capitalize()}…"))
-                stderr.print(Text(f"  {phase}", style="dim"))
+    settings = CheckSettings(max_reject_rate=max_reject_rate)
+    options = BuildOptions(
+        csv, ocr, out, memory_limit=memory_limit, threads=threads, check_settings=settings
+    )
+    try:
+        if stderr.is_terminal:
+            with stderr.status("Starting…") as status:
 
-            result = _call(lambda: run_build(options, progress))
-    else:
-        result = _call(lambda: run_build(options))
+                def progress(phase: str) -> None:
+                    status.update(Text(f"{phase.capitalize()}…"))
+                    stderr.print(Text(f"  {phase}", style="dim"))
+
+                result = _call(lambda: run_build(options, progress))
+        else:
+            result = _call(lambda: run_build(options))
+    except ChecksFailedError as failed:
+        _print_check_report(failed.report, rich=stdout.is_terminal, only_failures=True)
+        typer.echo(f"Error: {out}: {failed}", err=True)
+        raise typer.Exit(1) from None
     for warning in result.warnings:
-        stderr.print(Text(f"Warning: {warning}"))
+        typer.echo(f"Warning: {warning}", err=True)
     _print_build_summary(result, rich=stdout.is_terminal)
 
 
 def _print_build_summary(result, rich: bool) -> None:
     if not rich:
         for name, rows in result.table_rows.items():
-            stdout.print(Text(f"{name}\t{rows}"))
+            typer.echo(f"{name}\t{rows}")
         for input_name, reason, count in result.rejects_by_reason:
-            stdout.print(Text(f"rejects\t{input_name}\t{reason}\t{count}"))
-        stdout.print(Text(f"built {result.db_path} in {result.elapsed_seconds:.2f}s"))
+            typer.echo(f"rejects\t{input_name}\t{reason}\t{count}")
+        typer.echo(f"built {result.db_path} in {result.elapsed_seconds:.2f}s")
         return
     tables = Table(title="Published tables", title_justify="left")
     tables.add_column("table")
@@ -129,6 +145,72 @@ def _print_build_summary(result, rich: bool) -> None:
 
 
 @app.command()
+def check(
+    db: Annotated[Path, typer.Option(help="The warehouse database.")] = DEFAULT_OUT
+    / "tikdb.duckdb",
+    select: Annotated[
+        str | None, typer.Option(help="Only rules whose name matches this glob, e.g. 'posts__*'.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report for CI.")] = False,
+    max_reject_rate: Annotated[
+        float, typer.Option(help="Warn when more than this share of an input is rejected.")
+    ] = 0.02,
+) -> None:
+    """Run the SQL assertions in sql/checks/ against the warehouse (read-only).
+
+    Exits 1 if any error rule fails. Example: tikdb check --select 'posts__*'
+    """
+    import json
+
+    from tikdb.checks import CheckSettings, check_warehouse
+
+    settings = CheckSettings(max_reject_rate=max_reject_rate)
+    report = _call(lambda: check_warehouse(db, select, settings))
+    if as_json:
+        payload = {
+            "db": str(db),
+            "ok": report.ok,
+            "results": [r.as_dict() for r in report.results],
+        }
+        typer.echo(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+    else:
+        _print_check_report(report, rich=stdout.is_terminal)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _print_check_report(report, rich: bool, only_failures: bool = False) -> None:
+    """One line per rule (name, severity, result, offending rows), then samples of failures."""
+    shown = [r for r in report.results if not (only_failures and r.passed)]
+    if rich:
+        table = Table(title="Checks", title_justify="left")
+        for column in ("rule", "severity", "result", "rows"):
+            table.add_column(column, justify="right" if column == "rows" else "left")
+        for r in shown:
+            status = Text("pass", style="green") if r.passed else Text(
+                "FAIL", style="bold red" if r.severity == "error" else "yellow"
+            )
+            table.add_row(Text(r.name), Text(r.severity), status, f"{r.offending_rows:,}")
+        stdout.print(table)
+    else:
+        for r in shown:
+            result = "pass" if r.passed else "FAIL"
+            typer.echo(f"{r.name}\t{r.severity}\t{result}\t{r.offending_rows}")
+    for r in shown:
+        if r.passed:
+            continue
+        typer.echo(f"-- {r.name}: {r.description}")
+        typer.echo("   " + "\t".join(r.columns))
+        for row in r.sample:
+            typer.echo("   " + "\t".join(_cell(v) for v in row))
+
+
+def _cell(value: object) -> str:
+    """A value on one line: newlines and tabs in untrusted text are shown escaped."""
+    text = "NULL" if value is None else str(value)
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+@app.command()
 def generate(
     out_dir: Annotated[Path, typer.Argument(help="Where to write the dataset.")],
     posts: Annotated[int, typer.Option(min=1, help="Number of posts.")] = 2000,
@@ -141,11 +223,9 @@ def generate(
     from tikdb.generate import generate as run_generate
 
     result = _call(lambda: run_generate(out_dir, posts, seed))
-    stdout.print(
-        Text(
-            f"wrote {result.posts} posts, {result.slides} slides, {result.ocr_records} OCR "
-            f"records to {out_dir}"
-        )
+    typer.echo(
+        f"wrote {result.posts} posts, {result.slides} slides, {result.ocr_records} OCR "
+        f"records to {out_dir}"
     )
 
 

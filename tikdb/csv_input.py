@@ -84,7 +84,8 @@ def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[
         plural = "s" if len(missing) > 1 else ""
         names = ", ".join(f'"{m}"' for m in missing)
         raise InputError(
-            f"{path}: column{plural} {names} missing (header has {len(header)} columns{found}). "
+            f"{path}: column{plural} {names} missing (header has {len(header)} "
+            f"column{'s' if len(header) != 1 else ''}{found}). "
             f"The header must name: {','.join(COLUMNS)}."
         )
     return {name: seen[name] for name in COLUMNS}, unknown
