@@ -20,8 +20,27 @@ CREATE OR REPLACE TEMP MACRO tikdb_rate(s) AS (
     CASE WHEN regexp_full_match(s, '[0-9]{1,6}(\.[0-9]{1,6})?') THEN CAST(s AS DOUBLE) END
 );
 
+-- trim() alone removes only spaces; exports also carry tabs and line ends.
+CREATE OR REPLACE TEMP MACRO tikdb_trim(s) AS trim(s, ' ' || chr(9) || chr(10) || chr(13));
+
 -- Empty or whitespace-only text is a missing value.
-CREATE OR REPLACE TEMP MACRO tikdb_blank_null(s) AS nullif(trim(s), '');
+CREATE OR REPLACE TEMP MACRO tikdb_blank_null(s) AS nullif(tikdb_trim(s), '');
+
+-- The non-empty parts of a pipe-separated slide list, trimmed, in their original order.
+-- Most lists are clean (no empty parts, no spaces): they skip the slower lambda path.
+CREATE OR REPLACE TEMP MACRO tikdb_slide_parts(slides) AS (
+    CASE
+        WHEN slides IS NULL OR slides = '' THEN []
+        WHEN contains(slides, '||') OR starts_with(slides, '|') OR ends_with(slides, '|')
+            OR contains(slides, ' ') OR contains(slides, chr(9)) OR contains(slides, chr(10))
+            OR contains(slides, chr(13))
+            THEN list_filter(
+                list_transform(string_split(slides, '|'), lambda x: tikdb_trim(x)),
+                lambda x: x <> ''
+            )
+        ELSE string_split(slides, '|')
+    END
+);
 
 -- The parts of a TikTok post URL; empty strings when it is not one. Accepts /video/ and
 -- /photo/ (same id space), with or without www., trailing slash or query string.
@@ -37,10 +56,13 @@ CREATE OR REPLACE TEMP MACRO tikdb_canonical_post_url(handle, post_id) AS
 -- A VA name as a key: trimmed and case-folded; '', 'unknown' and 'nan' mean no VA.
 CREATE OR REPLACE TEMP MACRO tikdb_va_key(name) AS (
     CASE
-        WHEN lower(trim(name)) IN ('', 'unknown', 'nan') THEN NULL
-        ELSE lower(trim(name))
+        WHEN lower(tikdb_trim(name)) IN ('', 'unknown', 'nan') THEN NULL
+        ELSE lower(tikdb_trim(name))
     END
 );
 
 -- A slide part that is a URL (http or https, no spaces). Other parts are rejects.
-CREATE OR REPLACE TEMP MACRO tikdb_is_url(part) AS regexp_full_match(part, 'https?://[^\s/]+/\S*');
+CREATE OR REPLACE TEMP MACRO tikdb_is_url(part) AS (
+    (starts_with(part, 'https://') OR starts_with(part, 'http://'))
+    AND NOT regexp_matches(part, '\s')
+);

@@ -51,6 +51,8 @@ RAW_INPUTS = (
 STORAGE_VERSION = "v1.2.0"
 
 Progress = Callable[[str], None]
+_CSV_STREAM = "_tikdb_csv_stream"
+_CSV_LINES = "_tikdb_csv_lines"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class BuildOptions:
     memory_limit: str | None = None  # e.g. "4GB"; default: a share of the machine
     threads: int | None = None
     check_settings: CheckSettings = field(default_factory=CheckSettings)
+    # Also write posts and slides as parquet/<table>/month=YYYY-MM/*.parquet (hive layout).
+    partition_by_month: bool = False
 
 
 @dataclass
@@ -118,17 +122,18 @@ def _build_staged(
     ocr = read_ocr(options.ocr_dir)
     warnings = _input_warnings(options, csv, ocr)
 
-    staged_db = staging / publish.DB_NAME
+    # The transformation runs in an in-memory database (spilling to the staging area's
+    # tmp/ when it outgrows memory_limit); only the published tables are then written to
+    # the staged file, so intermediate tables never cost disk writes.
     con = duckdb.connect(
         config={
             "memory_limit": options.memory_limit or default_memory_limit(),
             "threads": options.threads or os.cpu_count() or 1,
             "temp_directory": str(staging / "tmp"),
+            "preserve_insertion_order": True,
         }
     )
     try:
-        con.execute(f"ATTACH {sql_string(str(staged_db))} AS wh (STORAGE_VERSION '{STORAGE_VERSION}')")
-        con.execute("USE wh")
         con.execute("CREATE SCHEMA raw; CREATE SCHEMA staging;")
         con.execute((sql_dir() / "macros.sql").read_text(encoding="utf-8"))
         _load_raw(con, csv, ocr, run_id, started, warnings)
@@ -139,20 +144,23 @@ def _build_staged(
             frozenset({"staging.csv_posts", "staging.post_rows"}),
             lambda c: _load_reject_text(c, csv),
         )
-        ordered = execution_order([*load_models(), reject_text], RAW_INPUTS)
+        models = load_models()
+        ordered = execution_order([*models, reject_text], RAW_INPUTS)
         run_models(con, ordered)
+        _unregister_csv_stream(con)
         _assert_csv_alignment(con, csv)
         warnings.extend(_data_warnings(con))
         _write_import_log(con, options.out_dir, warnings)
-        con.execute("DROP SCHEMA raw CASCADE; DROP SCHEMA staging CASCADE;")
 
         report("checking")
+        _write_staged_file(con, staging / publish.DB_NAME, models)
         checks = run_rules(con, load_rules(), options.check_settings)
         store_results(con, run_id, checks)
         if not checks.ok:
             raise ChecksFailedError(checks)
 
         report("writing")
+        views = tuple(m.name.split(".", 1)[1] for m in models if m.is_published_view)
         table_rows = {
             name: con.execute(f"SELECT count(*) FROM main.{name}").fetchone()[0]
             for name in PUBLISHED_TABLES
@@ -164,11 +172,13 @@ def _build_staged(
             ).fetchall()
         ]
         accounting = _accounting(con, run_id)
-        for name in PUBLISHED_TABLES:
+        for name in PUBLISHED_TABLES + views:
             target = staging / "parquet" / f"{name}.parquet"
             con.execute(
                 f"COPY main.{name} TO {sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd)"
             )
+        if options.partition_by_month:
+            _write_month_partitions(con, staging / "parquet")
         con.execute("CHECKPOINT wh")
         con.execute("USE memory")
         con.execute("DETACH wh")
@@ -187,6 +197,24 @@ def _build_staged(
         accounting=accounting,
         checks=checks,
     )
+
+
+def _write_staged_file(con: duckdb.DuckDBPyConnection, staged_db: Path, models: list) -> None:
+    """Copy the published tables into the staged DuckDB file and make it the default.
+
+    The history tables come along; views are created from their SQL inside the file so
+    they resolve against its own tables when the file is opened later.
+    """
+    con.execute(f"ATTACH {sql_string(str(staged_db))} AS wh (STORAGE_VERSION '{STORAGE_VERSION}')")
+    for name in PUBLISHED_TABLES:
+        if name == "check_results":
+            continue  # created by store_results, after the checks ran on this file
+        con.execute(f"CREATE TABLE wh.main.{name} AS FROM memory.main.{name}")
+    con.execute("USE wh")
+    con.execute("DROP SCHEMA IF EXISTS memory.raw CASCADE; DROP SCHEMA IF EXISTS memory.staging CASCADE;")
+    for model in models:
+        if model.is_published_view:
+            con.execute(f"CREATE VIEW {model.name} AS\n{model.sql}")
 
 
 def _input_warnings(options: BuildOptions, csv: CsvInput, ocr: OcrInput) -> list[str]:
@@ -291,18 +319,20 @@ def _load_raw(
     }
     for name, table in tables.items():
         _create_from_arrow(con, name, table)
-    reader = record_batches(csv)
-    lines = line_numbers(csv.scan)
-    con.register("_tikdb_csv_batches", reader)
-    con.register("_tikdb_csv_lines", lines)
-    try:
-        con.execute(
-            "CREATE TABLE raw.csv_records AS SELECT b.*, l.line, l.line_span "
-            "FROM _tikdb_csv_batches AS b JOIN _tikdb_csv_lines AS l USING (record_no)"
-        )
-    finally:
-        con.unregister("_tikdb_csv_batches")
-        con.unregister("_tikdb_csv_lines")
+    # raw.csv_records is a view over the Arrow stream from Polars: the raw text is never
+    # stored; staging.csv_posts (its only reader) consumes the stream once.
+    con.register(_CSV_STREAM, record_batches(csv))
+    con.register(_CSV_LINES, line_numbers(csv.scan))
+    con.execute(
+        "CREATE VIEW raw.csv_records AS SELECT b.*, l.line, l.line_span "
+        f"FROM {_CSV_STREAM} AS b POSITIONAL JOIN {_CSV_LINES} AS l"
+    )
+
+
+def _unregister_csv_stream(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP VIEW raw.csv_records")
+    con.unregister(_CSV_STREAM)
+    con.unregister(_CSV_LINES)
 
 
 def _create_from_arrow(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
@@ -431,3 +461,23 @@ def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
+
+def _write_month_partitions(con: duckdb.DuckDBPyConnection, parquet_dir: Path) -> None:
+    """Write posts and slides again, hive-partitioned by the post's UTC month.
+
+    ``parquet/posts/month=2025-10/data_0.parquet``; a slide gets the month of its post.
+    The single-file ``posts.parquet`` and ``slides.parquet`` are written as well. The
+    target directories are new (inside the staging area), so no stale partition survives.
+    """
+    sources = {
+        "posts": "SELECT *, strftime(created_at, '%Y-%m') AS month FROM main.posts",
+        "slides": (
+            "SELECT slides.*, strftime(posts.created_at, '%Y-%m') AS month "
+            "FROM main.slides AS slides JOIN main.posts AS posts USING (post_id)"
+        ),
+    }
+    for name, select in sources.items():
+        target = sql_string(str(parquet_dir / name))
+        con.execute(
+            f"COPY ({select}) TO {target} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month))"
+        )

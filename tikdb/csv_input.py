@@ -134,9 +134,16 @@ def record_batches(csv: CsvInput, batch_rows: int = BATCH_ROWS) -> pa.RecordBatc
         raise_if_empty=False,
     ).select(
         *(pl.col(f"c{pos}").alias(name) for name, pos in csv.positions.items()),
+        # Newlines inside the fields: must equal the lines the record spans minus one,
+        # which proves that Polars and the scanner split the file the same way.
+        pl.sum_horizontal(
+            pl.col(f"c{i}").str.count_matches("\n", literal=True) for i in range(ncols)
+        ).alias("field_newlines"),
     ).with_row_index("record_no")
     schema = pa.schema(
-        [pa.field("record_no", pa.int64())] + [pa.field(name, pa.large_string()) for name in COLUMNS]
+        [pa.field("record_no", pa.int64())]
+        + [pa.field(name, pa.large_string()) for name in COLUMNS]
+        + [pa.field("field_newlines", pa.int64())]
     )
 
     def batches():

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from tikdb.errors import InputError
 
@@ -335,7 +336,18 @@ def _classify(data: bytes, ncols: int, eof: bool) -> _Classified:
 
 
 def _invalid_utf8_positions(view: memoryview) -> list[int]:
-    """Byte offsets of invalid UTF-8 sequences (usually none: one fast decode)."""
+    """Byte offsets of invalid UTF-8 sequences (usually none).
+
+    Arrow's validator (SIMD, no Python string built) answers the common case; only a
+    buffer that fails it is walked with Python's decoder to find each bad byte.
+    """
+    offsets = pa.py_buffer(np.array([0, len(view)], dtype=np.int64))
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(view)])
+    try:
+        whole.cast(pa.large_string())
+        return []
+    except pa.ArrowInvalid:
+        pass
     data = view
     positions = []
     pos = 0

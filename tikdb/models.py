@@ -1,7 +1,8 @@
 """SQL models: discover the .sql files, order them by their references, and run them.
 
 A model is one SELECT in ``sql/<schema>/<table>.sql``; the runner wraps it in
-``CREATE TABLE <schema>.<table> AS``. Dependencies are read from the SQL itself: any
+``CREATE TABLE <schema>.<table> AS``. Files in ``sql/views/`` become views in ``main``
+(the analytics views), created after the tables they read. Dependencies are read from the SQL itself: any
 ``raw.x``, ``staging.x`` or ``main.x`` it mentions. ``raw`` tables are inputs loaded by
 Python; a few steps that need Python (reading bytes back from the CSV) are registered as
 Python models with their dependencies, and run at their place in the order.
@@ -20,9 +21,12 @@ import duckdb
 from tikdb.errors import BuildError
 
 SCHEMAS = ("staging", "main")
+VIEW_FOLDER = "views"  # sql/views/<name>.sql -> CREATE VIEW main.<name>
 _REFERENCE = re.compile(r"\b(raw|staging|main)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
 _LINE_COMMENT = re.compile(r"--[^\n]*")
 _STRING = re.compile(r"'(?:[^']|'')*'")
+# A model that is read once or cheaply can stay a view: "-- materialized: view".
+_AS_VIEW = re.compile(r"^--\s*materialized:\s*view\s*$", re.MULTILINE)
 
 
 def sql_dir() -> Path:
@@ -40,6 +44,12 @@ class Model:
     path: Path
     sql: str
     deps: frozenset[str]
+    is_view: bool = False
+
+    @property
+    def is_published_view(self) -> bool:
+        """An analytics view (sql/views/), published in the file and as Parquet."""
+        return self.path.parent.name == VIEW_FOLDER
 
 
 @dataclass(frozen=True)
@@ -58,11 +68,14 @@ def references(sql: str) -> set[str]:
 def load_models(root: Path | None = None) -> list[Model]:
     root = root or sql_dir()
     models = []
-    for schema in SCHEMAS:
-        for path in sorted((root / schema).glob("*.sql")):
+    for folder in (*SCHEMAS, VIEW_FOLDER):
+        is_view = folder == VIEW_FOLDER
+        schema = "main" if is_view else folder
+        for path in sorted((root / folder).glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
             name = f"{schema}.{path.stem}"
-            models.append(Model(name, path, sql, frozenset(references(sql) - {name})))
+            deps = frozenset(references(sql) - {name})
+            models.append(Model(name, path, sql, deps, is_view or bool(_AS_VIEW.search(sql))))
     return models
 
 
@@ -101,8 +114,9 @@ def run_models(
         if isinstance(model, PythonModel):
             model.run(con)
             continue
+        kind = "VIEW" if model.is_view else "TABLE"
         try:
-            con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}")
+            con.execute(f"CREATE OR REPLACE {kind} {model.name} AS\n{model.sql}")
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
             raise BuildError(f"{model.path}: {first}") from exc

@@ -1,7 +1,7 @@
 -- One row per VA, keyed on the trimmed, case-folded name. The display name is the
 -- spelling used on most rows (ties: the alphabetically first).
 WITH spellings AS (
-    SELECT va_id, trim(va_raw) AS spelling, count(*) AS n
+    SELECT va_id, tikdb_trim(va_raw) AS spelling, count(*) AS n
     FROM staging.post_rows
     WHERE is_kept AND va_id IS NOT NULL
     GROUP BY ALL

@@ -20,16 +20,7 @@ WITH records AS (
         nullif(sound, '') AS sound,
         slides,
         tikdb_blank_null(source) AS source,
-        -- Newlines inside the fields; must equal the lines the record spans minus one,
-        -- which proves the scanner and the CSV parser split the file the same way.
-        (
-            length(created_date || created_time || account || va || post_url || views
-                || likes || comments || shares || engagement || engagement_rate || hashtags
-                || sound || slides || source)
-            - length(replace(created_date || created_time || account || va || post_url
-                || views || likes || comments || shares || engagement || engagement_rate
-                || hashtags || sound || slides || source, chr(10), ''))
-        ) AS field_newlines
+        field_newlines
     FROM raw.csv_records
 ),
 
@@ -99,6 +90,7 @@ SELECT
     hashtags,
     sound,
     slides,
+    tikdb_slide_parts(slides) AS slide_parts,
     source,
     reject_reason,
     CASE reject_reason

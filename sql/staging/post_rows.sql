@@ -1,3 +1,4 @@
+-- materialized: view
 -- The CSV records that passed every rule, with the duplicate rule applied:
 -- when a video id appears on several lines, the last line wins (a later row in the
 -- export supersedes an earlier one); the others become `duplicate_post` rejects.
@@ -22,10 +23,5 @@ rows_with_kept AS (
 
 SELECT
     *,
-    line = kept_line AS is_kept,
-    -- Non-empty parts of the pipe-separated slide list, trimmed, in their original order.
-    list_filter(
-        list_transform(string_split(slides, '|'), lambda x: trim(x)),
-        lambda x: x <> ''
-    ) AS slide_parts
+    line = kept_line AS is_kept
 FROM rows_with_kept
