@@ -68,7 +68,7 @@ def test_leftovers_of_a_crashed_build_are_removed_and_never_leak(tmp_path, publi
     stale = published / ".tikdb-staging-20200101T000000Z-dead00"
     (stale / "parquet").mkdir(parents=True)
     (stale / "parquet" / "posts.parquet").write_bytes(b"junk")
-    orphan = published / ".parquet-20200101T000000Z-dead00"
+    orphan = published / ".v-20200101T000000Z-dead00"
     orphan.mkdir()
     # A WAL from a crashed writer must not be replayed into the new file.
     shutil.copy(published / "tikdb.duckdb", tmp_path / "copy.duckdb")

@@ -85,6 +85,16 @@ def build(
     max_reject_rate: Annotated[
         float, typer.Option(help="Warn when more than this share of an input is rejected.")
     ] = 0.02,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Print each phase on stderr, even when piped."),
+    ] = False,
+    partition_by_month: Annotated[
+        bool,
+        typer.Option(
+            help="Also write posts and slides as parquet/<table>/month=YYYY-MM/ (hive layout)."
+        ),
+    ] = False,
 ) -> None:
     """Build the warehouse, run the blocking checks, and publish it atomically.
 
@@ -97,7 +107,13 @@ def build(
 
     settings = CheckSettings(max_reject_rate=max_reject_rate)
     options = BuildOptions(
-        csv, ocr, out, memory_limit=memory_limit, threads=threads, check_settings=settings
+        csv,
+        ocr,
+        out,
+        memory_limit=memory_limit,
+        threads=threads,
+        check_settings=settings,
+        partition_by_month=partition_by_month,
     )
     try:
         if stderr.is_terminal:
@@ -108,6 +124,8 @@ def build(
                     stderr.print(Text(f"  {phase}", style="dim"))
 
                 result = _call(lambda: run_build(options, progress))
+        elif verbose:
+            result = _call(lambda: run_build(options, lambda phase: typer.echo(phase, err=True)))
         else:
             result = _call(lambda: run_build(options))
     except ChecksFailedError as failed:
@@ -227,6 +245,11 @@ def generate(
         f"wrote {result.posts} posts, {result.slides} slides, {result.ocr_records} OCR "
         f"records to {out_dir}"
     )
+
+
+from tikdb import analyst_cli  # noqa: E402
+
+analyst_cli.register(app)
 
 
 def main() -> None:

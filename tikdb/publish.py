@@ -2,16 +2,18 @@
 
 Layout of a published warehouse directory ``OUT``::
 
-    OUT/tikdb.duckdb               the database (replaced with one os.replace)
-    OUT/parquet -> .parquet-<run>  a symlink to this build's Parquet directory
-    OUT/.parquet-<run>/*.parquet   the Parquet files of the published build
+    OUT/tikdb.duckdb -> .current/tikdb.duckdb    fixed links, created once
+    OUT/parquet      -> .current/parquet
+    OUT/.current     -> .v-<run>                 the one pointer that is swapped
+    OUT/.v-<run>/tikdb.duckdb, parquet/*.parquet the published build
 
-A build works in ``OUT/.tikdb-staging-<run>/`` (same file system, so renames are
-atomic). Publishing renames the staged Parquet directory beside the live one, replaces
-the database file (the commit point), then swaps the ``parquet`` symlink. Readers that
-hold the old database open keep reading the old inode; new readers see the new build.
-A crash at any point leaves either the old or the new database whole; a later build
-removes whatever a crashed one left behind.
+A build writes everything into ``OUT/.tikdb-staging-<run>/`` (same file system). To
+publish, the staging directory is renamed to ``.v-<run>`` and ``.current`` is replaced
+by a link to it with one ``os.replace``: the database and its Parquet files change
+together, atomically. Readers holding the old database open keep reading the old files
+(removed directories stay readable to open handles); new readers see the new build. A
+crash at any point leaves either the old or the new build whole; the next build removes
+whatever a crashed one left behind.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from pathlib import Path
 from tikdb.errors import BuildLockedError, InputError
 
 DB_NAME = "tikdb.duckdb"
-PARQUET_LINK = "parquet"
+PARQUET_DIR = "parquet"
+CURRENT = ".current"
 LOCK_NAME = ".tikdb-build.lock"
 STAGING_PREFIX = ".tikdb-staging-"
-VERSION_PREFIX = ".parquet-"
+VERSION_PREFIX = ".v-"
+LINK_PREFIX = ".tikdb-link-"
 
 
 @contextlib.contextmanager
@@ -60,65 +64,77 @@ def build_lock(out_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def current_version(out_dir: Path) -> Path | None:
+    """The directory of the published build, if there is one."""
+    link = out_dir / CURRENT
+    return out_dir / os.readlink(link) if link.is_symlink() else None
+
+
 def remove_leftovers(out_dir: Path) -> list[Path]:
-    """Delete staging areas and unreferenced Parquet versions of crashed builds.
+    """Delete what crashed builds left: staging areas, unpublished versions, stray links.
 
     Call only while holding the build lock. Returns what was removed.
     """
-    live = live_parquet_dir(out_dir)
+    live = current_version(out_dir)
     removed = []
     for entry in out_dir.iterdir():
-        stale_stage = entry.name.startswith(STAGING_PREFIX)
-        stale_version = entry.name.startswith(VERSION_PREFIX) and entry != live
-        stale_link = entry.name.startswith(".parquet-link-")
-        if stale_stage or stale_version or stale_link:
+        name = entry.name
+        stale = (
+            name.startswith(STAGING_PREFIX)
+            or name.startswith(LINK_PREFIX)
+            or (name.startswith(VERSION_PREFIX) and entry != live)
+        )
+        if stale:
             _remove(entry)
             removed.append(entry)
     return removed
 
 
-def live_parquet_dir(out_dir: Path) -> Path | None:
-    """The directory the published ``parquet`` link points at, if any."""
-    link = out_dir / PARQUET_LINK
-    if link.is_symlink():
-        return out_dir / os.readlink(link)
-    return link if link.is_dir() else None
-
-
 def new_staging(out_dir: Path, run_id: str) -> Path:
     staging = out_dir / f"{STAGING_PREFIX}{run_id}"
     staging.mkdir()
-    (staging / "parquet").mkdir()
+    (staging / PARQUET_DIR).mkdir()
     (staging / "tmp").mkdir()
     return staging
 
 
 def publish(out_dir: Path, staging: Path, run_id: str) -> None:
     """Swap a complete staged build into place. Call only while holding the build lock."""
-    staged_db = staging / DB_NAME
-    if Path(f"{staged_db}.wal").exists():
-        raise RuntimeError(f"{staged_db}.wal exists: the staged database was not checkpointed")
-    version_dir = out_dir / f"{VERSION_PREFIX}{run_id}"
-    os.rename(staging / "parquet", version_dir)
-    _fsync_dir(out_dir)
-
-    live_db = out_dir / DB_NAME
-    # A WAL beside the live file belongs to a writer that crashed; DuckDB 1.5 would
+    if Path(f"{staging / DB_NAME}.wal").exists():
+        raise RuntimeError(f"{staging / DB_NAME}.wal exists: the staged database was not closed")
+    shutil.rmtree(staging / "tmp", ignore_errors=True)
+    version = out_dir / f"{VERSION_PREFIX}{run_id}"
+    os.rename(staging, version)
+    _ensure_fixed_links(out_dir, run_id)
+    # A WAL beside the published path belongs to a writer that crashed; DuckDB 1.5 would
     # replay it into the new file, so it must go before the new file appears.
     with contextlib.suppress(FileNotFoundError):
-        os.remove(f"{live_db}.wal")
-    os.replace(staged_db, live_db)  # the commit point
+        os.remove(out_dir / f"{DB_NAME}.wal")
     _fsync_dir(out_dir)
-
-    link = out_dir / PARQUET_LINK
-    tmp_link = out_dir / f".parquet-link-{run_id}"
-    os.symlink(version_dir.name, tmp_link)
-    if link.is_dir() and not link.is_symlink():
-        # A plain directory cannot be replaced by a symlink in one step; move it aside.
-        os.rename(link, out_dir / f"{VERSION_PREFIX}replaced-{run_id}")
-    os.replace(tmp_link, link)
+    _replace_link(out_dir / CURRENT, version.name, run_id)  # the commit point
     _fsync_dir(out_dir)
     remove_leftovers(out_dir)
+
+
+def _ensure_fixed_links(out_dir: Path, run_id: str) -> None:
+    """Make OUT/tikdb.duckdb and OUT/parquet links through .current (once)."""
+    for name in (DB_NAME, PARQUET_DIR):
+        path = out_dir / name
+        target = f"{CURRENT}/{name}"
+        if path.is_symlink() and os.readlink(path) == target:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            # A plain directory cannot be replaced by a link in one step; move it aside.
+            os.rename(path, out_dir / f"{LINK_PREFIX}old-{name}-{run_id}")
+        _replace_link(path, target, run_id)
+
+
+def _replace_link(path: Path, target: str, run_id: str) -> None:
+    tmp = path.parent / f"{LINK_PREFIX}{path.name.lstrip('.')}-{run_id}"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(target, tmp)
+    os.replace(tmp, path)
 
 
 def _remove(path: Path) -> None:
