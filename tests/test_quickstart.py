@@ -1,0 +1,53 @@
+"""The README's quickstart works from a fresh clone, and the README stays true."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import query
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def quickstart_commands() -> list[str]:
+    block = re.search(r"## Quickstart.*?```sh\n(.*?)```", README, re.DOTALL)
+    assert block, "README has a Quickstart section with a sh block"
+    return [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_the_quickstart_is_two_commands_and_ci_runs_the_second():
+    commands = quickstart_commands()
+    assert commands == ["pip install uv && uv run tikdb build", "pip install uv && uv run pytest"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "\nuv run pytest\n" in ci
+
+
+@pytest.mark.slow
+def test_the_quickstart_build_works_from_a_fresh_clone(tmp_path):
+    uv = shutil.which("uv")
+    assert uv, "uv is installed (the quickstart's first step installs it)"
+    clone = tmp_path / "tikdb"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    build_command = quickstart_commands()[0].split("&&")[1].split()
+    done = subprocess.run(
+        [uv if build_command[0] == "uv" else build_command[0], *build_command[1:]],
+        cwd=clone, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    sample = clone / "data" / "raw" / "MASTER_TIKTOK_DATABASE.csv"
+    with sample.open(newline="", encoding="utf-8") as f:
+        records = sum(1 for _ in csv.DictReader(f))
+    db = clone / "data" / "warehouse" / "tikdb.duckdb"
+    assert query(db, "SELECT count(*) FROM posts") == [(records,)]
+    assert query(db, "SELECT count(*) FROM rejects") == [(0,)]
+    assert (clone / "data" / "warehouse" / "parquet" / "posts.parquet").is_file()
+    # Build outputs stay out of git.
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True)
+    assert status.stdout == ""
