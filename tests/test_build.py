@@ -6,8 +6,8 @@ import hashlib
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import make_row, ocr_record, query, run_build, slide_url, write_csv, write_ocr
+
 from tikdb.build import PUBLISHED_TABLES
 
 
@@ -18,10 +18,17 @@ def test_a_clean_file_loads_every_post_and_slide(tmp_path, rows):
     assert result.table_rows["posts"] == len(rows)
     assert result.table_rows["slides"] == 2 * len(rows)
     assert result.table_rows["rejects"] == 0
-    got = query(db, "SELECT post_url, account, csv_line, views, slide_count FROM posts ORDER BY csv_line")
-    assert got == [(r["post_url"], r["account"], i + 2, int(r["views"]), 2) for i, r in enumerate(rows)]
-    slides = query(db, "SELECT slide_index, slide_url FROM slides WHERE post_id = ? ORDER BY 1",
-                   [int(rows[0]["post_url"].rsplit("/", 1)[1])])
+    got = query(
+        db, "SELECT post_url, account, csv_line, views, slide_count FROM posts ORDER BY csv_line"
+    )
+    assert got == [
+        (r["post_url"], r["account"], i + 2, int(r["views"]), 2) for i, r in enumerate(rows)
+    ]
+    slides = query(
+        db,
+        "SELECT slide_index, slide_url FROM slides WHERE post_id = ? ORDER BY 1",
+        [int(rows[0]["post_url"].rsplit("/", 1)[1])],
+    )
     assert slides == [(i + 1, url) for i, url in enumerate(rows[0]["slides"].split("|"))]
 
 
@@ -49,8 +56,19 @@ def test_posts_are_typed_and_keyed_from_the_url(tmp_path):
     row["post_url"] = f"https://tiktok.com/@miriamglow/photo/{vid}/?_t=abc"
     row["created_date"], row["created_time"] = "2025-10-05", "10:00:00"
     result = run_build(tmp_path, write_csv(tmp_path / "master.csv", [row]))
-    got = query(result.db_path, "SELECT post_id, post_url, account, va_id, CAST(created_at AS VARCHAR) FROM posts")
-    assert got == [(vid, f"https://www.tiktok.com/@miriamglow/video/{vid}", "miriamglow", "carla", "2025-10-05 10:00:00")]
+    got = query(
+        result.db_path,
+        "SELECT post_id, post_url, account, va_id, CAST(created_at AS VARCHAR) FROM posts",
+    )
+    assert got == [
+        (
+            vid,
+            f"https://www.tiktok.com/@miriamglow/video/{vid}",
+            "miriamglow",
+            "carla",
+            "2025-10-05 10:00:00",
+        )
+    ]
 
 
 @pytest.mark.parametrize(
@@ -71,7 +89,14 @@ def test_bad_metrics_are_rejected_with_their_line(tmp_path, value):
     assert result.table_rows["posts"] == 2
     got = query(result.db_path, "SELECT line, reason, message, raw_text FROM rejects")
     raw = csv_path.read_bytes().decode().split("\r\n")[2]
-    assert got == [(3, "bad_metric", f'likes "{value}" is not a whole number >= 0 (or a rate for engagement_rate)', raw)]
+    assert got == [
+        (
+            3,
+            "bad_metric",
+            f'likes "{value}" is not a whole number >= 0 (or a rate for engagement_rate)',
+            raw,
+        )
+    ]
 
 
 def test_duplicate_video_ids_keep_the_last_line_and_name_it(tmp_path):
@@ -79,9 +104,16 @@ def test_duplicate_video_ids_keep_the_last_line_and_name_it(tmp_path):
     again = dict(first, views="250", source="oct_scrape")
     rows = [first, make_row(2), again]
     result = run_build(tmp_path, write_csv(tmp_path / "master.csv", rows))
-    assert query(result.db_path, "SELECT views, csv_line FROM posts WHERE post_url = ?", [first["post_url"]]) == [(250, 4)]
-    assert query(result.db_path, "SELECT line, reason, kept_line FROM rejects") == [(2, "duplicate_post", 4)]
-    log = query(result.db_path, "SELECT csv_records, csv_loaded, csv_duplicates, csv_rejected FROM import_log")
+    assert query(
+        result.db_path, "SELECT views, csv_line FROM posts WHERE post_url = ?", [first["post_url"]]
+    ) == [(250, 4)]
+    assert query(result.db_path, "SELECT line, reason, kept_line FROM rejects") == [
+        (2, "duplicate_post", 4)
+    ]
+    log = query(
+        result.db_path,
+        "SELECT csv_records, csv_loaded, csv_duplicates, csv_rejected FROM import_log",
+    )
     assert log == [(3, 2, 1, 0)]
 
 
@@ -89,19 +121,35 @@ def test_slide_lists_skip_empty_parts_and_reject_non_urls(tmp_path):
     a, b, c = slide_url(1), slide_url(2), slide_url(3)
     rows = [make_row(1, slides=f"{a}|| {b} |not a url|{c}|")]
     result = run_build(tmp_path, write_csv(tmp_path / "master.csv", rows))
-    assert query(result.db_path, "SELECT slide_index, slide_url FROM slides ORDER BY 1") == [(1, a), (2, b), (4, c)]
-    assert query(result.db_path, "SELECT entity, line, slide_index, reason, raw_text FROM rejects") == [
-        ("slide", 2, 3, "slide_not_url", "not a url")
+    assert query(result.db_path, "SELECT slide_index, slide_url FROM slides ORDER BY 1") == [
+        (1, a),
+        (2, b),
+        (4, c),
     ]
+    assert query(
+        result.db_path, "SELECT entity, line, slide_index, reason, raw_text FROM rejects"
+    ) == [("slide", 2, 3, "slide_not_url", "not a url")]
     assert query(result.db_path, "SELECT slide_count FROM posts") == [(3,)]
-    log = query(result.db_path, "SELECT slide_parts, slides_loaded, slides_rejected FROM import_log")
+    log = query(
+        result.db_path, "SELECT slide_parts, slides_loaded, slides_rejected FROM import_log"
+    )
     assert log == [(4, 3, 1)]
 
 
 def test_slides_carry_image_identity_host_and_expiry(tmp_path):
     result = run_build(tmp_path, write_csv(tmp_path / "master.csv", [make_row(1)]))
-    got = query(result.db_path, "SELECT image_id, bucket, host, CAST(expires_at AS VARCHAR) FROM slides WHERE slide_index = 1")
-    assert got == [(hashlib.md5(b"100").hexdigest(), "tos-useast5-i-photomode-tx", "p16-sign.tiktokcdn-us.com", "2025-09-20 18:00:00")]
+    got = query(
+        result.db_path,
+        "SELECT image_id, bucket, host, CAST(expires_at AS VARCHAR) FROM slides WHERE slide_index = 1",
+    )
+    assert got == [
+        (
+            hashlib.md5(b"100").hexdigest(),
+            "tos-useast5-i-photomode-tx",
+            "p16-sign.tiktokcdn-us.com",
+            "2025-09-20 18:00:00",
+        )
+    ]
 
 
 def test_same_image_in_two_posts_is_two_slides(tmp_path):
@@ -109,13 +157,19 @@ def test_same_image_in_two_posts_is_two_slides(tmp_path):
     resigned = slide_url(7, sig="second")
     rows = [make_row(1, slides=shared), make_row(2, slides=resigned)]
     result = run_build(tmp_path, write_csv(tmp_path / "master.csv", rows))
-    assert query(result.db_path, "SELECT count(*), count(DISTINCT image_id) FROM slides") == [(2, 1)]
+    assert query(result.db_path, "SELECT count(*), count(DISTINCT image_id) FROM slides") == [
+        (2, 1)
+    ]
 
 
 def test_vas_are_matched_on_trimmed_case_folded_names(tmp_path):
     rows = [
-        make_row(1, va="Carla"), make_row(2, va="CARLA"), make_row(3, va=" Carla"),
-        make_row(4, va=""), make_row(5, va="UNKNOWN"), make_row(6, va="nan"),
+        make_row(1, va="Carla"),
+        make_row(2, va="CARLA"),
+        make_row(3, va=" Carla"),
+        make_row(4, va=""),
+        make_row(5, va="UNKNOWN"),
+        make_row(6, va="nan"),
     ]
     for r in rows:
         r["account"] = "miriam00glow"
@@ -125,22 +179,31 @@ def test_vas_are_matched_on_trimmed_case_folded_names(tmp_path):
         ("carla", "Carla", ["CARLA", "Carla"], 3)
     ]
     assert query(result.db_path, "SELECT count(*) FROM posts WHERE va_id IS NULL") == [(3,)]
-    assert query(result.db_path, "SELECT account, va_id, posts FROM accounts") == [("miriam00glow", "carla", 6)]
+    assert query(result.db_path, "SELECT account, va_id, posts FROM accounts") == [
+        ("miriam00glow", "carla", 6)
+    ]
 
 
 def test_ocr_is_per_post_and_never_becomes_slides(tmp_path):
     with_slides = make_row(1)
     no_slides = make_row(2, slides="", source="oct_scrape")
     csv_path = write_csv(tmp_path / "master.csv", [with_slides, no_slides])
-    ocr = write_ocr(tmp_path / "ocr", {
-        "Carla": [ocr_record(with_slides, "hello world")],
-        "Kent": [ocr_record(no_slides, "")],
-    })
+    ocr = write_ocr(
+        tmp_path / "ocr",
+        {
+            "Carla": [ocr_record(with_slides, "hello world")],
+            "Kent": [ocr_record(no_slides, "")],
+        },
+    )
     result = run_build(tmp_path, csv_path, ocr)
     assert result.table_rows["slides"] == 2
-    got = query(result.db_path, "SELECT ocr_text, text_hash, thumbnail_count FROM post_ocr ORDER BY post_id")
-    assert got == [("hello world", hashlib.md5(b"hello world").hexdigest(), 2),
-                   ("", "d41d8cd98f00b204e9800998ecf8427e", 2)]
+    got = query(
+        result.db_path, "SELECT ocr_text, text_hash, thumbnail_count FROM post_ocr ORDER BY post_id"
+    )
+    assert got == [
+        ("hello world", hashlib.md5(b"hello world").hexdigest(), 2),
+        ("", "d41d8cd98f00b204e9800998ecf8427e", 2),
+    ]
 
 
 def test_ocr_rejects_unknown_posts_and_duplicates_across_folders(tmp_path):
@@ -152,13 +215,29 @@ def test_ocr_rejects_unknown_posts_and_duplicates_across_folders(tmp_path):
     ocr = write_ocr(tmp_path / "ocr", {"Carla": [newer, ocr_record(stranger)], "nan": [older]})
     result = run_build(tmp_path, csv_path, ocr)
     assert query(result.db_path, "SELECT ocr_text FROM post_ocr") == [("new text",)]
-    got = query(result.db_path, "SELECT reason, record_index, split_part(source_file, '/', -2), message FROM rejects ORDER BY reason")
+    got = query(
+        result.db_path,
+        "SELECT reason, record_index, split_part(source_file, '/', -2), message FROM rejects ORDER BY reason",
+    )
     carla = str(ocr / "by_va" / "Carla" / "ocr_posts.json")
     assert got == [
-        ("ocr_duplicate", 0, "nan", f"duplicate OCR record for post {row['post_url'].rsplit('/', 1)[1]}; kept record 0 of {carla}"),
-        ("ocr_unknown_post", 1, "Carla", f"post {stranger['post_url'].rsplit('/', 1)[1]} is not in the master CSV (or was rejected there)"),
+        (
+            "ocr_duplicate",
+            0,
+            "nan",
+            f"duplicate OCR record for post {row['post_url'].rsplit('/', 1)[1]}; kept record 0 of {carla}",
+        ),
+        (
+            "ocr_unknown_post",
+            1,
+            "Carla",
+            f"post {stranger['post_url'].rsplit('/', 1)[1]} is not in the master CSV (or was rejected there)",
+        ),
     ]
-    log = query(result.db_path, "SELECT ocr_records, ocr_loaded, ocr_duplicates, ocr_rejected FROM import_log")
+    log = query(
+        result.db_path,
+        "SELECT ocr_records, ocr_loaded, ocr_duplicates, ocr_rejected FROM import_log",
+    )
     assert log == [(3, 1, 1, 1)]
 
 
@@ -172,7 +251,13 @@ def test_import_log_keeps_history_across_builds(tmp_path, rows):
     csv_path = write_csv(tmp_path / "master.csv", rows)
     first = run_build(tmp_path, csv_path)
     second = run_build(tmp_path, csv_path)
-    got = query(second.db_path, "SELECT run_id, csv_sha256, csv_bytes, status FROM import_log ORDER BY started_at")
+    got = query(
+        second.db_path,
+        "SELECT run_id, csv_sha256, csv_bytes, status FROM import_log ORDER BY started_at",
+    )
     digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
     size = csv_path.stat().st_size
-    assert got == [(first.run_id, digest, size, "published"), (second.run_id, digest, size, "published")]
+    assert got == [
+        (first.run_id, digest, size, "published"),
+        (second.run_id, digest, size, "published"),
+    ]

@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import make_row, write_csv
 from typer.testing import CliRunner
 
-from conftest import make_row, write_csv
 from tikdb.cli import app
 from tikdb.csv_input import COLUMNS
 
@@ -20,7 +20,15 @@ def invoke(*args: str):
 
 
 def build_args(tmp_path, csv_path):
-    return ["build", "--csv", str(csv_path), "--ocr", str(tmp_path / "ocr"), "--out", str(tmp_path / "wh")]
+    return [
+        "build",
+        "--csv",
+        str(csv_path),
+        "--ocr",
+        str(tmp_path / "ocr"),
+        "--out",
+        str(tmp_path / "wh"),
+    ]
 
 
 def test_build_succeeds_with_a_plain_summary(tmp_path, rows):
@@ -28,7 +36,15 @@ def test_build_succeeds_with_a_plain_summary(tmp_path, rows):
     result = invoke(*build_args(tmp_path, csv_path))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[:7] == ["posts\t6", "slides\t12", "vas\t3", "accounts\t3", "post_ocr\t0", "rejects\t0", "import_log\t1"]
+    assert lines[:7] == [
+        "posts\t6",
+        "slides\t12",
+        "vas\t3",
+        "accounts\t3",
+        "post_ocr\t0",
+        "rejects\t0",
+        "import_log\t1",
+    ]
     assert lines[-1].startswith(f"built {tmp_path / 'wh' / 'tikdb.duckdb'} in ")
     assert result.stderr == f"Warning: {tmp_path / 'ocr'}: no such folder; building without OCR\n"
 
@@ -37,8 +53,14 @@ def test_build_succeeds_with_a_plain_summary(tmp_path, rows):
     ("make", "message"),
     [
         (lambda p: p, "{p}: no such file. Pass the master CSV with --csv PATH."),
-        (lambda p: (p.mkdir(), p)[1], "{p}: is a directory, not a CSV file. Pass the CSV file itself."),
-        (lambda p: (p.write_bytes(b""), p)[1], "{p}: the file is empty (0 bytes). Export the master CSV again."),
+        (
+            lambda p: (p.mkdir(), p)[1],
+            "{p}: is a directory, not a CSV file. Pass the CSV file itself.",
+        ),
+        (
+            lambda p: (p.write_bytes(b""), p)[1],
+            "{p}: the file is empty (0 bytes). Export the master CSV again.",
+        ),
         (
             lambda p: (p.write_text(",".join(COLUMNS) + "\r\n"), p)[1],
             "{p}: has a header but no records. Export the master CSV again; the previous warehouse was left as it was.",
@@ -48,11 +70,14 @@ def test_build_succeeds_with_a_plain_summary(tmp_path, rows):
             '{p}: columns "created_date", "created_time", "account", "va", "post_url", "views", "likes", '
             '"comments", "shares", "engagement", "engagement_rate", "hashtags", "sound", "slides", "source" '
             'missing (header has 1 column; found unknown column "{{"posts": []}}"). The header must name: '
-            + ",".join(COLUMNS) + ".",
+            + ",".join(COLUMNS)
+            + ".",
         ),
         (
             lambda p: write_csv(p, [make_row(1)], [c for c in COLUMNS if c != "views"]),
-            '{p}: column "views" missing (header has 14 columns). The header must name: ' + ",".join(COLUMNS) + ".",
+            '{p}: column "views" missing (header has 14 columns). The header must name: '
+            + ",".join(COLUMNS)
+            + ".",
         ),
         (
             lambda p: write_csv(p, [make_row(1)], ["view" if c == "views" else c for c in COLUMNS]),
@@ -60,7 +85,15 @@ def test_build_succeeds_with_a_plain_summary(tmp_path, rows):
             "The header must name: " + ",".join(COLUMNS) + ".",
         ),
     ],
-    ids=["missing", "directory", "empty", "header-only", "not-a-csv", "missing-column", "renamed-column"],
+    ids=[
+        "missing",
+        "directory",
+        "empty",
+        "header-only",
+        "not-a-csv",
+        "missing-column",
+        "renamed-column",
+    ],
 )
 def test_input_errors_print_one_line_and_exit_2(tmp_path, make, message):
     path = make(tmp_path / "m.csv")
@@ -84,7 +117,9 @@ def test_the_installed_console_script_runs(tmp_path, rows):
     csv_path = write_csv(tmp_path / "m.csv", rows)
     done = subprocess.run(
         [sys.executable, "-m", "tikdb.cli", *build_args(tmp_path, csv_path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "posts\t6" in done.stdout.splitlines()

@@ -25,15 +25,23 @@ def snapshot(out: Path) -> dict[str, str]:
     files = [out / "tikdb.duckdb", *sorted((out / "parquet").iterdir())]
     return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
+
 KILL_POINTS = 22
 
 
 def build_cmd(data: Path, out: Path) -> list[str]:
     return [
-        sys.executable, "-m", "tikdb.cli", "build",
-        "--csv", str(data / "MASTER_TIKTOK_DATABASE.csv"),
-        "--ocr", str(data / "october_ocr_data"),
-        "--out", str(out), "--verbose",
+        sys.executable,
+        "-m",
+        "tikdb.cli",
+        "build",
+        "--csv",
+        str(data / "MASTER_TIKTOK_DATABASE.csv"),
+        "--ocr",
+        str(data / "october_ocr_data"),
+        "--out",
+        str(out),
+        "--verbose",
     ]
 
 
@@ -97,7 +105,9 @@ def test_sigkill_at_many_points_leaves_a_working_warehouse(tmp_path):
     final = subprocess.run(build_cmd(new_data, out), capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
     assert db_posts(out) == 15000
-    leftovers = sorted(p.name for p in out.iterdir() if p.name.startswith((".tikdb-staging", ".tikdb-link")))
+    leftovers = sorted(
+        p.name for p in out.iterdir() if p.name.startswith((".tikdb-staging", ".tikdb-link"))
+    )
     assert leftovers == []
     versions = [p.name for p in out.iterdir() if p.name.startswith(".v-")]
     assert len(versions) == 1

@@ -8,13 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import make_row, query, run_build, write_csv
+
 from tikdb.errors import BuildLockedError, InputError
 from tikdb.publish import LOCK_NAME
 
@@ -118,7 +117,9 @@ def test_a_reader_holding_the_file_open_does_not_block_the_build(tmp_path, publi
     db = published / "tikdb.duckdb"
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(db)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert reader.stdout.readline().strip() == "6"
@@ -139,8 +140,15 @@ def test_a_writer_holding_the_file_blocks_the_build_with_a_clear_message(tmp_pat
 
     db = published / "tikdb.duckdb"
     writer = subprocess.Popen(
-        [sys.executable, "-c", "import sys, duckdb; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); sys.stdin.readline()", str(db)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, duckdb; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); sys.stdin.readline()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert writer.stdout.readline().strip() == "ok"
@@ -163,9 +171,17 @@ def test_the_database_opens_in_the_duckdb_cli_shell(published):
     version = subprocess.run([cli, "--version"], capture_output=True, text=True, check=True).stdout
     assert version.startswith("v1.5.")
     done = subprocess.run(
-        [cli, "-readonly", "-csv", str(published / "tikdb.duckdb"), "-c",
-         "SELECT count(*) AS n FROM posts; SELECT count(*) AS s FROM slides;"],
-        capture_output=True, text=True, check=False,
+        [
+            cli,
+            "-readonly",
+            "-csv",
+            str(published / "tikdb.duckdb"),
+            "-c",
+            "SELECT count(*) AS n FROM posts; SELECT count(*) AS s FROM slides;",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["n", "6", "s", "12"]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,11 @@ def test_the_quickstart_build_works_from_a_fresh_clone(tmp_path):
     build_command = quickstart_commands()[0].split("&&")[1].split()
     done = subprocess.run(
         [uv if build_command[0] == "uv" else build_command[0], *build_command[1:]],
-        cwd=clone, capture_output=True, text=True, check=False,
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"},
     )
     assert done.returncode == 0, done.stderr
     sample = clone / "data" / "raw" / "MASTER_TIKTOK_DATABASE.csv"
@@ -49,5 +53,7 @@ def test_the_quickstart_build_works_from_a_fresh_clone(tmp_path):
     assert query(db, "SELECT count(*) FROM rejects") == [(0,)]
     assert (clone / "data" / "warehouse" / "parquet" / "posts.parquet").is_file()
     # Build outputs stay out of git.
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True)
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True
+    )
     assert status.stdout == ""

@@ -20,7 +20,14 @@ import duckdb
 import pyarrow as pa
 
 from tikdb import __version__, publish
-from tikdb.checks import CheckReport, CheckSettings, ChecksFailedError, load_rules, run_rules, store_results
+from tikdb.checks import (
+    CheckReport,
+    CheckSettings,
+    ChecksFailedError,
+    load_rules,
+    run_rules,
+    store_results,
+)
 from tikdb.csv_input import CsvInput, line_numbers, open_csv, record_batches
 from tikdb.errors import BuildError
 from tikdb.models import PythonModel, execution_order, load_models, run_models, sql_dir
@@ -168,7 +175,8 @@ def _build_staged(
         rejects = [
             tuple(row)
             for row in con.execute(
-                "SELECT input, reason, count(*) FROM main.rejects GROUP BY ALL ORDER BY 1, 3 DESC, 2"
+                "SELECT input, reason, count(*) FROM main.rejects "
+                "GROUP BY ALL ORDER BY 1, 3 DESC, 2"
             ).fetchall()
         ]
         accounting = _accounting(con, run_id)
@@ -183,7 +191,9 @@ def _build_staged(
         con.execute("USE memory")
         con.execute("DETACH wh")
     except duckdb.Error as exc:
-        raise BuildError(f"{options.out_dir}: the build failed in DuckDB: {_first_line(exc)}") from exc
+        raise BuildError(
+            f"{options.out_dir}: the build failed in DuckDB: {_first_line(exc)}"
+        ) from exc
     finally:
         con.close()
     return BuildResult(
@@ -211,7 +221,9 @@ def _write_staged_file(con: duckdb.DuckDBPyConnection, staged_db: Path, models: 
             continue  # created by store_results, after the checks ran on this file
         con.execute(f"CREATE TABLE wh.main.{name} AS FROM memory.main.{name}")
     con.execute("USE wh")
-    con.execute("DROP SCHEMA IF EXISTS memory.raw CASCADE; DROP SCHEMA IF EXISTS memory.staging CASCADE;")
+    con.execute(
+        "DROP SCHEMA IF EXISTS memory.raw CASCADE; DROP SCHEMA IF EXISTS memory.staging CASCADE;"
+    )
     for model in models:
         if model.is_published_view:
             con.execute(f"CREATE VIEW {model.name} AS\n{model.sql}")
@@ -222,7 +234,9 @@ def _input_warnings(options: BuildOptions, csv: CsvInput, ocr: OcrInput) -> list
     if options.ocr_dir is not None and not ocr.found:
         warnings.append(f"{options.ocr_dir}: no such folder; building without OCR")
     elif ocr.found and not ocr.files:
-        warnings.append(f"{options.ocr_dir}: no OCR files (by_va/*/ocr_posts.json or all_results.json)")
+        warnings.append(
+            f"{options.ocr_dir}: no OCR files (by_va/*/ocr_posts.json or all_results.json)"
+        )
     if csv.ignored_columns:
         names = ", ".join(f'"{c}"' for c in csv.ignored_columns)
         warnings.append(f"{csv.path}: ignored unknown column(s) {names}")
@@ -436,25 +450,32 @@ def _copy_history(con: duckdb.DuckDBPyConnection, live_db: Path) -> None:
         }
         for table in HISTORY_TABLES:
             if table in present:
-                con.execute(
-                    f"INSERT INTO main.{table} BY NAME SELECT * FROM previous.main.{table}"
-                )
+                con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM previous.main.{table}")
     finally:
         con.execute("DETACH previous")
 
 
+ACCOUNTING_COLUMNS = (
+    "csv_records",
+    "csv_loaded",
+    "csv_duplicates",
+    "csv_rejected",
+    "slide_parts",
+    "slides_loaded",
+    "slides_rejected",
+    "ocr_records",
+    "ocr_loaded",
+    "ocr_duplicates",
+    "ocr_rejected",
+)
+
+
 def _accounting(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     row = con.execute(
-        "SELECT csv_records, csv_loaded, csv_duplicates, csv_rejected, slide_parts, "
-        "slides_loaded, slides_rejected, ocr_records, ocr_loaded, ocr_duplicates, ocr_rejected "
-        "FROM main.import_log WHERE run_id = ?",
+        f"SELECT {', '.join(ACCOUNTING_COLUMNS)} FROM main.import_log WHERE run_id = ?",
         [run_id],
     ).fetchone()
-    names = (
-        "csv_records csv_loaded csv_duplicates csv_rejected slide_parts slides_loaded "
-        "slides_rejected ocr_records ocr_loaded ocr_duplicates ocr_rejected"
-    ).split()
-    return dict(zip(names, row, strict=True))
+    return dict(zip(ACCOUNTING_COLUMNS, row, strict=True))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -124,22 +124,26 @@ def record_batches(csv: CsvInput, batch_rows: int = BATCH_ROWS) -> pa.RecordBatc
     build joins each record to its line number from the scan.
     """
     ncols = len(csv.scan.header)
-    lazy = pl.scan_csv(
-        csv.parse_path,
-        has_header=False,
-        skip_rows=1,
-        schema={f"c{i}": pl.String for i in range(ncols)},
-        empty_string_is_null=False,
-        quote_char='"',
-        raise_if_empty=False,
-    ).select(
-        *(pl.col(f"c{pos}").alias(name) for name, pos in csv.positions.items()),
-        # Newlines inside the fields: must equal the lines the record spans minus one,
-        # which proves that Polars and the scanner split the file the same way.
-        pl.sum_horizontal(
-            pl.col(f"c{i}").str.count_matches("\n", literal=True) for i in range(ncols)
-        ).alias("field_newlines"),
-    ).with_row_index("record_no")
+    lazy = (
+        pl.scan_csv(
+            csv.parse_path,
+            has_header=False,
+            skip_rows=1,
+            schema={f"c{i}": pl.String for i in range(ncols)},
+            empty_string_is_null=False,
+            quote_char='"',
+            raise_if_empty=False,
+        )
+        .select(
+            *(pl.col(f"c{pos}").alias(name) for name, pos in csv.positions.items()),
+            # Newlines inside the fields: must equal the lines the record spans minus one,
+            # which proves that Polars and the scanner split the file the same way.
+            pl.sum_horizontal(
+                pl.col(f"c{i}").str.count_matches("\n", literal=True) for i in range(ncols)
+            ).alias("field_newlines"),
+        )
+        .with_row_index("record_no")
+    )
     schema = pa.schema(
         [pa.field("record_no", pa.int64())]
         + [pa.field(name, pa.large_string()) for name in COLUMNS]

@@ -170,7 +170,9 @@ def _check_is_readable_file(path: Path) -> None:
         with path.open("rb"):
             pass
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}). Check its permissions.") from exc
+        raise InputError(
+            f"{path}: cannot be read ({exc.strerror}). Check its permissions."
+        ) from exc
 
 
 def _toggle_quotes(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -2,10 +2,11 @@
 
 A model is one SELECT in ``sql/<schema>/<table>.sql``; the runner wraps it in
 ``CREATE TABLE <schema>.<table> AS``. Files in ``sql/views/`` become views in ``main``
-(the analytics views), created after the tables they read. Dependencies are read from the SQL itself: any
+(the analytics views), created after the tables they read; a model whose header says
+``-- materialized: view`` stays a view. Dependencies are read from the SQL itself: any
 ``raw.x``, ``staging.x`` or ``main.x`` it mentions. ``raw`` tables are inputs loaded by
-Python; a few steps that need Python (reading bytes back from the CSV) are registered as
-Python models with their dependencies, and run at their place in the order.
+Python; a few steps that need Python (reading bytes back from the CSV) are registered
+as Python models with their dependencies, and run at their place in the order.
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ def execution_order(
         unknown = sorted(model.deps - known)
         if unknown:
             where = getattr(model, "path", model.name)
-            raise BuildError(f"{where}: refers to {', '.join(unknown)}, which no model or input defines.")
+            raise BuildError(
+                f"{where}: refers to {', '.join(unknown)}, which no model or input defines."
+            )
     sorter = graphlib.TopologicalSorter({m.name: m.deps & set(by_name) for m in by_name.values()})
     try:
         sorter.prepare()
