@@ -53,8 +53,8 @@ def test_a_failing_model_publishes_nothing(tmp_path, published, monkeypatch):
     before = snapshot(published)
     real = models.run_models
 
-    def broken(con, ordered, on_model=None):
-        real(con, ordered, on_model)
+    def broken(con, ordered, **kwargs):
+        real(con, ordered, **kwargs)
         raise BuildError("injected failure after the models ran")
 
     monkeypatch.setattr("tikdb.build.run_models", broken)

@@ -59,6 +59,8 @@ STORAGE_VERSION = "v1.2.0"
 
 Progress = Callable[[str], None]
 _CSV_STREAM = "_tikdb_csv_stream"
+# Where each schema's tables are created: intermediates in memory, published in the file.
+CATALOGS = {"raw": "memory", "staging": "memory", "main": "wh"}
 _CSV_LINES = "_tikdb_csv_lines"
 
 
@@ -129,9 +131,9 @@ def _build_staged(
     ocr = read_ocr(options.ocr_dir)
     warnings = _input_warnings(options, csv, ocr)
 
-    # The transformation runs in an in-memory database (spilling to the staging area's
-    # tmp/ when it outgrows memory_limit); only the published tables are then written to
-    # the staged file, so intermediate tables never cost disk writes.
+    # Intermediate tables (schemas raw and staging) live in the in-memory database, which
+    # spills to the staging area's tmp/ past memory_limit; the published tables (schema
+    # main) are created directly in the staged file. Nothing is copied twice.
     con = duckdb.connect(
         config={
             "memory_limit": options.memory_limit or default_memory_limit(),
@@ -141,7 +143,13 @@ def _build_staged(
         }
     )
     try:
-        con.execute("CREATE SCHEMA raw; CREATE SCHEMA staging;")
+        staged_db = staging / publish.DB_NAME
+        con.execute(
+            f"ATTACH {sql_string(str(staged_db))} AS wh (STORAGE_VERSION '{STORAGE_VERSION}')"
+        )
+        con.execute("CREATE SCHEMA memory.raw; CREATE SCHEMA memory.staging;")
+        con.execute("USE wh")
+        con.execute("SET search_path = 'wh.main,memory.staging,memory.raw'")
         con.execute((sql_dir() / "macros.sql").read_text(encoding="utf-8"))
         _load_raw(con, csv, ocr, run_id, started, warnings)
 
@@ -153,14 +161,14 @@ def _build_staged(
         )
         models = load_models()
         ordered = execution_order([*models, reject_text], RAW_INPUTS)
-        run_models(con, ordered)
+        run_models(con, ordered, catalogs=CATALOGS)
         _unregister_csv_stream(con)
         _assert_csv_alignment(con, csv)
         warnings.extend(_data_warnings(con))
         _write_import_log(con, options.out_dir, warnings)
+        con.execute("DROP SCHEMA memory.raw CASCADE; DROP SCHEMA memory.staging CASCADE;")
 
         report("checking")
-        _write_staged_file(con, staging / publish.DB_NAME, models)
         checks = run_rules(con, load_rules(), options.check_settings)
         store_results(con, run_id, checks)
         if not checks.ok:
@@ -207,26 +215,6 @@ def _build_staged(
         accounting=accounting,
         checks=checks,
     )
-
-
-def _write_staged_file(con: duckdb.DuckDBPyConnection, staged_db: Path, models: list) -> None:
-    """Copy the published tables into the staged DuckDB file and make it the default.
-
-    The history tables come along; views are created from their SQL inside the file so
-    they resolve against its own tables when the file is opened later.
-    """
-    con.execute(f"ATTACH {sql_string(str(staged_db))} AS wh (STORAGE_VERSION '{STORAGE_VERSION}')")
-    for name in PUBLISHED_TABLES:
-        if name == "check_results":
-            continue  # created by store_results, after the checks ran on this file
-        con.execute(f"CREATE TABLE wh.main.{name} AS FROM memory.main.{name}")
-    con.execute("USE wh")
-    con.execute(
-        "DROP SCHEMA IF EXISTS memory.raw CASCADE; DROP SCHEMA IF EXISTS memory.staging CASCADE;"
-    )
-    for model in models:
-        if model.is_published_view:
-            con.execute(f"CREATE VIEW {model.name} AS\n{model.sql}")
 
 
 def _input_warnings(options: BuildOptions, csv: CsvInput, ocr: OcrInput) -> list[str]:
@@ -332,19 +320,19 @@ def _load_raw(
         "raw.ocr_file_problems": ocr.file_problems_table(),
     }
     for name, table in tables.items():
-        _create_from_arrow(con, name, table)
+        _create_from_arrow(con, f"memory.{name}", table)
     # raw.csv_records is a view over the Arrow stream from Polars: the raw text is never
     # stored; staging.csv_posts (its only reader) consumes the stream once.
     con.register(_CSV_STREAM, record_batches(csv))
     con.register(_CSV_LINES, line_numbers(csv.scan))
     con.execute(
-        "CREATE VIEW raw.csv_records AS SELECT b.*, l.line, l.line_span "
+        "CREATE VIEW memory.raw.csv_records AS SELECT b.*, l.line, l.line_span "
         f"FROM {_CSV_STREAM} AS b POSITIONAL JOIN {_CSV_LINES} AS l"
     )
 
 
 def _unregister_csv_stream(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DROP VIEW raw.csv_records")
+    con.execute("DROP VIEW memory.raw.csv_records")
     con.unregister(_CSV_STREAM)
     con.unregister(_CSV_LINES)
 
@@ -385,7 +373,7 @@ def _load_reject_text(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
     table = pa.table(
         {"record_no": pa.array(record_nos, pa.int64()), "raw_text": pa.array(texts, pa.string())}
     )
-    _create_from_arrow(con, "raw.csv_reject_text", table)
+    _create_from_arrow(con, "memory.raw.csv_reject_text", table)
 
 
 def _assert_csv_alignment(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
@@ -422,7 +410,7 @@ def _write_import_log(con: duckdb.DuckDBPyConnection, out_dir: Path, warnings: l
         con.execute((sql_dir() / "schema" / f"{table}.sql").read_text(encoding="utf-8"))
     _copy_history(con, Path(out_dir) / publish.DB_NAME)
     finished = datetime.now(UTC).replace(tzinfo=None)
-    con.execute("UPDATE raw.build SET finished_at = ?, warnings = ?", [finished, warnings])
+    con.execute("UPDATE memory.raw.build SET finished_at = ?, warnings = ?", [finished, warnings])
     con.execute((sql_dir() / "schema" / "import_log_row.sql").read_text(encoding="utf-8"))
 
 

@@ -110,7 +110,9 @@ def run_models(
     con: duckdb.DuckDBPyConnection,
     ordered: list[Model | PythonModel],
     on_model: Callable[[str], None] | None = None,
+    catalogs: dict[str, str] | None = None,
 ) -> None:
+    """Create each model in order; ``catalogs`` maps a schema to the database it lives in."""
     for model in ordered:
         if on_model:
             on_model(model.name)
@@ -118,8 +120,10 @@ def run_models(
             model.run(con)
             continue
         kind = "VIEW" if model.is_view else "TABLE"
+        schema = model.name.split(".", 1)[0]
+        target = f"{catalogs[schema]}.{model.name}" if catalogs else model.name
         try:
-            con.execute(f"CREATE OR REPLACE {kind} {model.name} AS\n{model.sql}")
+            con.execute(f"CREATE OR REPLACE {kind} {target} AS\n{model.sql}")
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
             raise BuildError(f"{model.path}: {first}") from exc

@@ -41,7 +41,7 @@ SELECT
     parts.part AS raw_text, NULL::BIGINT AS kept_line
 FROM staging.slide_parts AS parts
 CROSS JOIN csv_file
-WHERE NOT tikdb_is_url(parts.part)
+WHERE NOT parts.is_url
 
 UNION ALL BY NAME
 SELECT

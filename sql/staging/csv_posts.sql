@@ -90,7 +90,6 @@ SELECT
     hashtags,
     sound,
     slides,
-    tikdb_slide_parts(slides) AS slide_parts,
     source,
     reject_reason,
     CASE reject_reason

@@ -1,0 +1,52 @@
+-- One row per slide image (image_id) used in more than one post: which posts, accounts
+-- and VAs used it and the views each use got. A use is one post (an image repeated inside
+-- one post counts once); va_id is the account's VA (accounts.va_id). Lists are ordered by
+-- the time of the use, so post_ids[i], views_per_use[i] and used_at[i] belong together.
+WITH uses AS (
+    SELECT DISTINCT
+        slides.image_id,
+        posts.post_id,
+        posts.account,
+        accounts.va_id,
+        posts.created_at,
+        posts.views
+    FROM main.slides AS slides
+    JOIN main.posts AS posts USING (post_id)
+    LEFT JOIN main.accounts AS accounts USING (account)
+    WHERE slides.image_id IS NOT NULL
+),
+
+reused AS (
+    SELECT
+        image_id,
+        count(*) AS posts,
+        count(DISTINCT account) AS accounts,
+        count(DISTINCT va_id) AS vas,
+        list(DISTINCT account ORDER BY account) AS account_list,
+        list(DISTINCT va_id ORDER BY va_id) FILTER (WHERE va_id IS NOT NULL) AS va_list,
+        CAST(sum(views) AS BIGINT) AS total_views,
+        max(views) AS max_views,
+        list(post_id ORDER BY created_at, post_id) AS post_ids,
+        list(views ORDER BY created_at, post_id) AS views_per_use,
+        min(created_at) AS first_used_at,
+        max(created_at) AS last_used_at
+    FROM uses
+    GROUP BY image_id
+    HAVING count(*) > 1
+)
+
+SELECT
+    image_id,
+    posts,
+    accounts,
+    vas,
+    account_list,
+    coalesce(va_list, []) AS va_list,
+    total_views,
+    max_views,
+    views_per_use,
+    post_ids,
+    first_used_at,
+    last_used_at
+FROM reused
+ORDER BY posts DESC, total_views DESC, image_id

@@ -1,0 +1,225 @@
+"""`tikdb sql` (exact outputs, exit codes, error lines) and `tikdb shell` (the real DuckDB CLI)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import make_row, query, run_build, write_csv
+from rich.console import Console
+from typer.testing import CliRunner
+
+from tikdb.analyst_cli import QueryResult, duckdb_executable, rich_table, run_query, shell_command
+from tikdb.cli import app
+
+runner = CliRunner()
+VIEWS = (
+    "account_daily",
+    "ocr_text_reuse",
+    "post_performance",
+    "posting_hours",
+    "slide_reuse",
+    "va_performance",
+)
+BOARD = "SELECT va_id, display_name, posts, total_views, median_views FROM va_performance ORDER BY va_id"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("analyst")
+    rows = [make_row(n) for n in (1, 2, 3, 4)]  # VAs Kent, swtzl, Carla, Kent
+    return run_build(tmp, write_csv(tmp / "master.csv", rows)).db_path
+
+
+def sql(db: Path, text: str, *options: str):
+    return runner.invoke(app, ["sql", text, "--db", str(db), *options])
+
+
+def test_csv_output(db):
+    result = sql(db, BOARD, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "va_id,display_name,posts,total_views,median_views\n"
+        "carla,Carla,1,1003,1003.0\n"
+        "kent,Kent,2,2005,1002.5\n"
+        "swtzl,swtzl,1,1002,1002.0\n"
+    )
+    assert result.stderr == ""
+
+
+def test_json_output(db):
+    result = sql(db, BOARD + " OFFSET 1 LIMIT 1", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "[\n"
+        "  {\n"
+        '    "va_id": "kent",\n'
+        '    "display_name": "Kent",\n'
+        '    "posts": 2,\n'
+        '    "total_views": 2005,\n'
+        '    "median_views": 1002.5\n'
+        "  }\n"
+        "]\n"
+    )
+
+
+def test_markdown_output_right_aligns_numbers(db):
+    result = sql(db, BOARD, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "| va_id | display_name | posts | total_views | median_views |\n"
+        "|---|---|---:|---:|---:|\n"
+        "| carla | Carla | 1 | 1003 | 1003.0 |\n"
+        "| kent | Kent | 2 | 2005 | 1002.5 |\n"
+        "| swtzl | swtzl | 1 | 1002 | 1002.0 |\n"
+    )
+
+
+TRICKY = (
+    "SELECT 'a|b' AS pipe, 'x' || chr(10) || 'y' AS newline, NULL AS nothing, "
+    "['p', NULL] AS list, TIMESTAMP '2025-10-01 08:17:00' AS at, true AS yes"
+)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        (
+            "csv",
+            'pipe,newline,nothing,list,at,yes\na|b,"x\ny",,"[p, NULL]",2025-10-01 08:17:00,true\n',
+        ),
+        (
+            "json",
+            '[\n  {\n    "pipe": "a|b",\n    "newline": "x\\ny",\n    "nothing": null,\n'
+            '    "list": [\n      "p",\n      null\n    ],\n    "at": "2025-10-01T08:17:00",\n'
+            '    "yes": true\n  }\n]\n',
+        ),
+        (
+            "markdown",
+            "| pipe | newline | nothing | list | at | yes |\n|---|---|---|---|---|---|\n"
+            "| a\\|b | x\\ny | NULL | [p, NULL] | 2025-10-01 08:17:00 | true |\n",
+        ),
+        (
+            "table",  # not a terminal: tab-separated, control characters escaped
+            "pipe\tnewline\tnothing\tlist\tat\tyes\na|b\tx\\ny\tNULL\t[p, NULL]\t2025-10-01 08:17:00\ttrue\n",
+        ),
+    ],
+)
+def test_values_are_rendered_safely_in_every_format(db, fmt, expected):
+    result = sql(db, TRICKY, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == expected
+
+
+def test_terminal_table_never_reads_data_as_markup():
+    result = QueryResult(
+        ["name", "views"], ["VARCHAR", "BIGINT"], [("[bold red]boom[/] \x1b[31mred", 5), (None, 10)]
+    )
+    console = Console(record=True, width=80, force_terminal=True, color_system=None)
+    console.print(rich_table(result))
+    text = console.export_text()
+    assert "[bold red]boom[/] \\x1b[31mred" in text
+    assert "\x1b" not in text
+    assert "NULL" in text and "2 rows" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "stderr"),
+    [
+        ("SELEC 1", 1, 'Error: Parser Error: syntax error at or near "SELEC"\n'),
+        (
+            "CREATE TABLE t (a INTEGER)",
+            1,
+            'Error: Invalid Input Error: Cannot execute statement of type "CREATE" on database '
+            '"tikdb" which is attached in read-only mode!\n',
+        ),
+        (
+            "SELECT nope FROM vas",
+            1,
+            'Error: Binder Error: Referenced column "nope" not found in FROM clause! Candidate '
+            'bindings: "spellings"\n',
+        ),
+        (
+            "SELECT 1; SELECT 2",
+            2,
+            "Error: pass exactly one SQL statement (got 2); use `tikdb shell` for a session.\n",
+        ),
+    ],
+    ids=["syntax", "read-only", "binder", "two-statements"],
+)
+def test_sql_errors_are_one_line(db, text, code, stderr):
+    result = sql(db, text)
+    assert result.exit_code == code
+    assert result.stderr == stderr
+    assert result.stdout == ""
+
+
+def test_a_missing_warehouse_exits_2(tmp_path):
+    missing = tmp_path / "nowhere" / "tikdb.duckdb"
+    for command in (["sql", "SELECT 1"], ["shell"], ["report"]):
+        result = runner.invoke(app, [*command, "--db", str(missing)])
+        assert result.exit_code == 2, command
+        assert result.stderr == (
+            f"Error: {missing}: no warehouse here. Build it with `tikdb build`, or pass --db PATH.\n"
+        )
+
+
+def test_the_shell_is_the_duckdb_cli_beside_python():
+    assert duckdb_executable() == str(Path(sys.executable).parent / "duckdb")
+
+
+def test_tikdb_shell_opens_the_warehouse_read_only(db):
+    assert shell_command(db)[1:] == ["-readonly", str(db)]
+    done = subprocess.run(
+        [sys.executable, "-m", "tikdb.cli", "shell", "--db", str(db)],
+        input=".mode csv\nSELECT va_id, posts FROM va_performance ORDER BY va_id;\n"
+        "CREATE TABLE t (a INTEGER);\n",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.stdout == "va_id,posts\ncarla,1\nkent,2\nswtzl,1\n"
+    assert "read-only mode" in done.stderr
+
+
+def test_the_duckdb_1_5_cli_opens_every_view(db):
+    """The file and its views open in the duckdb-cli shell (DuckDB 1.5), not only in 2.0."""
+    for name in VIEWS:
+        done = subprocess.run(
+            [
+                duckdb_executable(),
+                "-readonly",
+                "-csv",
+                "-noheader",
+                str(db),
+                "-c",
+                f"SELECT count(*) FROM {name}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == f"{query(db, f'SELECT count(*) FROM {name}')[0][0]}\n", name
+
+
+def test_the_readme_view_examples_run(db):
+    """The SQL examples in the README's "Querying the warehouse" section stay valid."""
+    import re
+
+    import duckdb
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Querying the warehouse") : readme.index("## Development")]
+    blocks = re.findall(r"```sql\n(.*?)```", section, re.DOTALL)
+    statements = [s.query for b in blocks for s in duckdb.extract_statements(b)]
+    assert len(statements) == len(VIEWS)
+    mentioned = set()
+    for statement in statements:
+        run_query(db, statement)  # raises on any error
+        mentioned |= {v for v in VIEWS if re.search(rf"\b{v}\b", statement)}
+    assert mentioned == set(VIEWS)
