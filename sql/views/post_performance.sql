@@ -54,4 +54,3 @@ SELECT
     rank_in_day,
     source
 FROM ranked
-ORDER BY created_at, post_id

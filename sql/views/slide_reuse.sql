@@ -2,7 +2,16 @@
 -- and VAs used it and the views each use got. A use is one post (an image repeated inside
 -- one post counts once); va_id is the account's VA (accounts.va_id). Lists are ordered by
 -- the time of the use, so post_ids[i], views_per_use[i] and used_at[i] belong together.
-WITH uses AS (
+WITH reused_ids AS (
+    -- Most images appear once; find the reused ones on slides alone before joining.
+    SELECT image_id
+    FROM main.slides
+    WHERE image_id IS NOT NULL
+    GROUP BY image_id
+    HAVING count(DISTINCT post_id) > 1
+),
+
+uses AS (
     SELECT DISTINCT
         slides.image_id,
         posts.post_id,
@@ -11,6 +20,7 @@ WITH uses AS (
         posts.created_at,
         posts.views
     FROM main.slides AS slides
+    SEMI JOIN reused_ids USING (image_id)
     JOIN main.posts AS posts USING (post_id)
     LEFT JOIN main.accounts AS accounts USING (account)
     WHERE slides.image_id IS NOT NULL
@@ -49,4 +59,3 @@ SELECT
     first_used_at,
     last_used_at
 FROM reused
-ORDER BY posts DESC, total_views DESC, image_id
