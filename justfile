@@ -29,3 +29,7 @@ fmt:
 sample:
     rm -rf data/raw/MASTER_TIKTOK_DATABASE.csv data/raw/october_ocr_data
     uv run tikdb generate data/raw --posts 2000 --seed 2025
+
+# Benchmark build/check against the floor; writes benchmarks/results.md (takes minutes).
+bench *ARGS:
+    uv run python benchmarks/bench.py {{ARGS}}

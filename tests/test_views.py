@@ -179,7 +179,7 @@ def test_post_performance_ranks_within_va_and_day(warehouse):
     got = query(
         result.db_path,
         "SELECT post_id, account, va_id, post_va_id, created_day, views, slide_count, hook_text, "
-        "rank_in_va, rank_in_day FROM post_performance",
+        "rank_in_va, rank_in_day FROM post_performance ORDER BY created_at, post_id",
     )
     day1, day2 = date(2025, 10, 1), date(2025, 10, 2)
     assert got == [
