@@ -12,6 +12,11 @@ raw bytes once, vectorised with numpy, and splits them into RFC 4180 records:
 Records that break a rule are returned as problems (reason code, message, raw bytes),
 so the build can put them in ``rejects`` and hand only well-formed records to Polars.
 The line number of a record is the physical line on which it starts (header = line 1).
+
+The file is read in chunks cut after a line feed (so no UTF-8 sequence is split).
+Worker threads find the "marks" of each chunk — positions of quotes, line feeds,
+commas and carriage returns, and invalid UTF-8 — while the main thread reads ahead and
+hashes; the main thread then classifies records from the marks alone, in order.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ import codecs
 import csv
 import hashlib
 import io
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +37,8 @@ import pyarrow as pa
 from tikdb.errors import InputError
 
 QUOTE, COMMA, LF, CR = 0x22, 0x2C, 0x0A, 0x0D
+# Every byte that matters to the record structure is <= ','; one comparison finds them.
+MAX_MARK = COMMA
 BOM = b"\xef\xbb\xbf"
 CHUNK_BYTES = 32 * 1024 * 1024
 # A reject keeps the raw text of its record; one broken quote can swallow the rest of a
@@ -37,6 +47,7 @@ MAX_RAW_BYTES = 4 * 1024 * 1024
 # No real record comes near this; a longer one means a quote that never closes.
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 HEADER_WINDOW = 1024 * 1024
+WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -84,66 +95,41 @@ def scan_csv(path: Path) -> ScanResult:
     size = path.stat().st_size
     if size == 0:
         raise InputError(f"{path}: the file is empty (0 bytes). Export the master CSV again.")
+    try:
+        with path.open("rb") as f:
+            return _scan(path, f, size)
+    except OSError as exc:
+        raise InputError(
+            f"{path}: cannot be read ({exc.strerror}). Check its permissions."
+        ) from exc
 
+
+def _scan(path: Path, f, size: int) -> ScanResult:
     digest = hashlib.sha256()
-    starts: list[np.ndarray] = []
-    ends: list[np.ndarray] = []
-    lines: list[np.ndarray] = []
-    spans: list[np.ndarray] = []
-    problems: list[Problem] = []
-    blank = 0
-    header: list[str] | None = None
-    has_bom = False
-    header_end = 0
-    with path.open("rb") as f:
-        carry = b""
-        offset, line = 0, 1  # absolute offset and line of carry's first byte
-        eof = False
-        while True:
-            chunk = f.read(CHUNK_BYTES)
-            digest.update(chunk)
-            eof = not chunk
-            data = carry + chunk if carry else chunk
-            if not data:
-                break
-            if header is None:
-                cut = _first_record_end(data)
-                if cut < 0 and not eof:
-                    carry = data
-                    continue
-                cut = len(data) if cut < 0 else cut + 1
-                header, has_bom = _parse_header(path, data[:cut])
-                header_end = cut
-                offset, line = cut, 1 + data[:cut].count(b"\n")
-                data = data[cut:]
-            records = _classify(data, len(header), eof)
-            if records.consumed == 0 and not eof:
-                if len(data) > MAX_RECORD_BYTES:
-                    raise InputError(
-                        f"{path}: line {line}: a record runs on for more than "
-                        f"{MAX_RECORD_BYTES // 2**20} MiB; a quoted field is probably never "
-                        'closed. Fix the quoting (a field with a " must be quoted, "" inside).'
-                    )
-                carry = data
-                continue
-            blank += records.blank
-            keep = records.good
-            starts.append(offset + records.starts[keep])
-            ends.append(offset + records.ends[keep])
-            lines.append(line + records.lines[keep])
-            spans.append(records.spans[keep])
-            problems.extend(
-                Problem(line + p.line, p.reason, p.message, p.raw) for p in records.problems
-            )
-            carry = data[records.consumed :]
-            offset += records.consumed
-            line += records.newlines_consumed
-            if eof:
-                break
-    assert header is not None
+    first = f.read(min(size, HEADER_WINDOW))
+    cut = _first_record_end(first)
+    if cut < 0 and len(first) < size:
+        raise InputError(f"{path}: line 1 is longer than 1 MiB; this is not a master CSV export.")
+    header_end = len(first) if cut < 0 else cut + 1
+    header, has_bom = _parse_header(path, first[:header_end])
+    digest.update(first[:header_end])
+    state = _State(ncols=len(header), start=header_end, line=1 + first.count(b"\n", 0, header_end))
+    f.seek(header_end)
 
-    def cat(arrays: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+    # Pipeline: read and hash chunk k+1 while workers find the marks of chunk k.
+    with ThreadPoolExecutor(WORKERS) as pool, ThreadPoolExecutor(1) as hasher:
+        pending: deque = deque()
+        for chunk, offset, at_eof in _chunks(f, header_end, size):
+            hasher.submit(digest.update, chunk)
+            pending.append(pool.submit(_find_marks, chunk, offset, at_eof))
+            while len(pending) > WORKERS:
+                state.add(pending.popleft().result(), eof=False, path=path)
+        while pending:
+            marks = pending.popleft().result()
+            state.add(marks, eof=not pending, path=path)
+        if not state.finished:
+            state.add(_Marks.empty(size), eof=True, path=path)
+    problems = _read_problems(f, state.problems)
 
     return ScanResult(
         path=path,
@@ -152,13 +138,17 @@ def scan_csv(path: Path) -> ScanResult:
         header=header,
         has_bom=has_bom,
         header_end=header_end,
-        good_starts=cat(starts),
-        good_ends=cat(ends),
-        good_lines=cat(lines),
-        good_line_spans=cat(spans),
+        good_starts=_cat(state.good_starts),
+        good_ends=_cat(state.good_ends),
+        good_lines=_cat(state.good_lines),
+        good_line_spans=_cat(state.good_spans),
         problems=problems,
-        blank_lines=blank,
+        blank_lines=state.blank,
     )
+
+
+def _cat(arrays: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(arrays).astype(np.int64) if arrays else np.zeros(0, dtype=np.int64)
 
 
 def _check_is_readable_file(path: Path) -> None:
@@ -175,50 +165,284 @@ def _check_is_readable_file(path: Path) -> None:
         ) from exc
 
 
-def _toggle_quotes(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return (positions of the quotes that open or close a quoted section, positions of
-    badly placed quotes) for a buffer that starts outside quotes.
+def _chunks(f, offset: int, size: int) -> Iterator[tuple[memoryview, int, bool]]:
+    """Yield (bytes, absolute offset, at_eof) pieces of the file, each ending after a LF
+    except the last. Reads into fresh buffers, so pieces stay valid while workers use them."""
+    tail = b""
+    while True:
+        want = CHUNK_BYTES
+        buf = bytearray(len(tail) + want)
+        buf[: len(tail)] = tail
+        n = f.readinto(memoryview(buf)[len(tail) :])
+        end = len(tail) + n
+        at_eof = offset + end >= size or n == 0
+        if at_eof:
+            if end:
+                yield memoryview(buf)[:end], offset, True
+            return
+        cut = buf.rfind(b"\n", 0, end)
+        if cut < 0:
+            if end > MAX_RECORD_BYTES:
+                # A single line this long is not an export record; find_marks would still
+                # work, but holding it whole is the wrong trade. Hand it over as is.
+                yield memoryview(buf)[:end], offset, False
+                offset, tail = offset + end, b""
+                continue
+            tail = bytes(buf[:end])
+            continue
+        yield memoryview(buf)[: cut + 1], offset, False
+        tail = bytes(buf[cut + 1 : end])
+        offset += cut + 1
+
+
+@dataclass
+class _Marks:
+    """Absolute positions of the structural bytes in a stretch of the file."""
+
+    quotes: np.ndarray
+    quote_prev: np.ndarray  # the byte before each quote
+    quote_next: np.ndarray  # the byte after each quote (LF at the end of the file)
+    newlines: np.ndarray
+    commas: np.ndarray
+    crs: np.ndarray
+    bad_utf8: np.ndarray  # positions of invalid UTF-8 bytes
+    bad_bytes: np.ndarray  # the invalid byte values, for messages
+    end: int  # absolute offset just past this stretch
+
+    @classmethod
+    def empty(cls, end: int) -> _Marks:
+        z = np.zeros(0, dtype=np.int64)
+        b = np.zeros(0, dtype=np.uint8)
+        return cls(z, b, b, z, z, z, z, b, end)
+
+    def since(self, start: int) -> _Marks:
+        """The marks at or after ``start``."""
+
+        def cut(a: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+            i = int(np.searchsorted(a, start))
+            return [a[i:], *(o[i:] for o in others)]
+
+        q, qp, qn = cut(self.quotes, self.quote_prev, self.quote_next)
+        u, ub = cut(self.bad_utf8, self.bad_bytes)
+        return _Marks(
+            q, qp, qn, *cut(self.newlines), *cut(self.commas), *cut(self.crs), u, ub, self.end
+        )
+
+    def join(self, other: _Marks) -> _Marks:
+        return _Marks(
+            *(np.concatenate([a, b]) for a, b in zip(self.arrays(), other.arrays(), strict=True)),
+            other.end,
+        )
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return (
+            self.quotes,
+            self.quote_prev,
+            self.quote_next,
+            self.newlines,
+            self.commas,
+            self.crs,
+            self.bad_utf8,
+            self.bad_bytes,
+        )
+
+
+def _find_marks(chunk: memoryview, offset: int, at_eof: bool) -> _Marks:
+    """The marks of one chunk (runs in a worker thread; numpy releases the GIL)."""
+    buf = np.frombuffer(chunk, dtype=np.uint8)
+    n = len(buf)
+    candidates = np.flatnonzero(buf <= MAX_MARK)
+    kinds = buf[candidates]
+    quotes = candidates[kinds == QUOTE]
+    # Chunks start right after a line feed, so a quote at position 0 follows one.
+    prev = np.where(quotes > 0, buf[np.maximum(quotes - 1, 0)], LF).astype(np.uint8)
+    # Chunks end with a line feed (or the end of file, where a closing quote is fine).
+    nxt = np.where(quotes + 1 < n, buf[np.minimum(quotes + 1, n - 1)], LF).astype(np.uint8)
+    bad = np.array(_invalid_utf8_positions(chunk), dtype=np.int64)
+    return _Marks(
+        quotes=quotes + offset,
+        quote_prev=prev,
+        quote_next=nxt,
+        newlines=candidates[kinds == LF] + offset,
+        commas=candidates[kinds == COMMA] + offset,
+        crs=candidates[kinds == CR] + offset,
+        bad_utf8=bad + offset,
+        bad_bytes=buf[bad] if len(bad) else np.zeros(0, dtype=np.uint8),
+        end=offset + n,
+    )
+
+
+@dataclass
+class _PendingProblem:
+    start: int
+    content_end: int
+    line: int
+    reason: str
+    message: str
+
+
+@dataclass
+class _State:
+    """Records found so far, and the marks of the record still being read."""
+
+    ncols: int
+    start: int  # absolute offset where the unfinished record starts
+    line: int  # its line number
+    pending: _Marks | None = None
+    finished: bool = False
+    good_starts: list[np.ndarray] = field(default_factory=list)
+    good_ends: list[np.ndarray] = field(default_factory=list)
+    good_lines: list[np.ndarray] = field(default_factory=list)
+    good_spans: list[np.ndarray] = field(default_factory=list)
+    problems: list[_PendingProblem] = field(default_factory=list)
+    blank: int = 0
+
+    def add(self, marks: _Marks, eof: bool, path: Path) -> None:
+        m = self.pending.join(marks) if self.pending is not None else marks
+        consumed = self._classify(m, eof)
+        if eof:
+            self.finished = True
+            self.pending = None
+            return
+        if consumed > self.start:
+            self.line += int(np.searchsorted(m.newlines, consumed))
+            self.start = consumed
+        self.pending = m.since(self.start)
+        if m.end - self.start > MAX_RECORD_BYTES:
+            raise InputError(
+                f"{path}: line {self.line}: a record runs on for more than "
+                f"{MAX_RECORD_BYTES // 2**20} MiB; a quoted field is probably never "
+                'closed. Fix the quoting (a field with a " must be quoted, "" inside).'
+            )
+
+    def _classify(self, m: _Marks, eof: bool) -> int:
+        """Classify the records that end in ``m``; return the offset just past the last."""
+        quotes, prev, nxt, stray = _toggles(m.quotes, m.quote_prev, m.quote_next)
+        record_nl = m.newlines[(np.searchsorted(quotes, m.newlines) % 2) == 0]
+        ends = (record_nl + 1).astype(np.int64)
+        unterminated = False
+        if eof and m.end > self.start and (len(ends) == 0 or ends[-1] != m.end):
+            unterminated = len(quotes) % 2 == 1
+            ends = np.append(ends, m.end)
+        if len(ends) == 0:
+            return self.start
+        consumed = int(ends[-1])
+        starts = np.concatenate([[self.start], ends[:-1]]).astype(np.int64)
+        first_nl = np.searchsorted(m.newlines, starts)
+        lines = self.line + first_nl
+        spans = np.searchsorted(m.newlines, ends - 1) - first_nl + 1
+        has_lf = np.isin(ends - 1, m.newlines, assume_unique=True)
+        content_end = ends - has_lf
+        has_cr = has_lf & np.isin(content_end - 1, m.crs, assume_unique=True)
+        content_end = content_end - has_cr
+        blank = content_end == starts
+
+        commas = m.commas[m.commas < consumed]
+        outside = commas[(np.searchsorted(quotes, commas) % 2) == 0]
+        fields = np.bincount(np.searchsorted(ends, outside, side="right"), minlength=len(ends))
+        fields = fields[: len(ends)] + 1
+
+        closing = quotes[1::2]
+        bad_close = closing[~np.isin(nxt[1::2], np.array([COMMA, LF, CR, QUOTE], dtype=np.uint8))]
+        bad_quotes = np.concatenate([stray, bad_close])
+        bad_quotes = bad_quotes[bad_quotes < consumed]
+
+        reasons: dict[int, tuple[str, str]] = {}
+        for i in np.flatnonzero((fields != self.ncols) & ~blank):
+            got = int(fields[i])
+            kind = "too many" if got > self.ncols else "too few"
+            reasons[int(i)] = (
+                "wrong_field_count",
+                f"record has {got} fields, expected {self.ncols} ({kind}); check the "
+                "separators and quoting of this record",
+            )
+        for i in np.unique(np.searchsorted(ends, bad_quotes, side="right")):
+            reasons[int(i)] = (
+                "bad_quoting",
+                'a quote (") appears inside an unquoted field or right after a closing '
+                'quote; quote the whole field and double the quotes inside it ("")',
+            )
+        in_range = m.bad_utf8 < consumed
+        for pos, byte in zip(m.bad_utf8[in_range], m.bad_bytes[in_range], strict=True):
+            i = int(np.searchsorted(ends, pos, side="right"))
+            reasons.setdefault(
+                i,
+                (
+                    "invalid_utf8",
+                    f"invalid UTF-8 byte 0x{int(byte):02x} at byte {int(pos) - int(starts[i]) + 1}"
+                    " of the record; re-export the file as UTF-8",
+                ),
+            )
+        if unterminated:
+            reasons[len(ends) - 1] = (
+                "unterminated_quote",
+                "a quoted field opens on this line and is never closed before the end of the file",
+            )
+
+        good = ~blank
+        for i, (reason, message) in sorted(reasons.items()):
+            good[i] = False
+            self.problems.append(
+                _PendingProblem(int(starts[i]), int(content_end[i]), int(lines[i]), reason, message)
+            )
+        self.good_starts.append(starts[good])
+        self.good_ends.append(ends[good])
+        self.good_lines.append(lines[good])
+        self.good_spans.append(spans[good])
+        self.blank += int(blank.sum())
+        return consumed
+
+
+def _toggles(
+    quotes: np.ndarray, prev: np.ndarray, nxt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The quotes that open or close a quoted section, for marks starting outside quotes.
 
     Fast path: every quote toggles, which is exact for a well-formed file. A quote that
-    would open a quoted section in the middle of a field (a stray quote) is treated as a
-    literal character when finding record ends, reported as bad, and the states of the
+    would open a quoted section in the middle of a field (a stray quote) is a literal
+    character for finding record ends; it is returned in ``stray`` and the states of the
     quotes after it are recomputed.
     """
-    quotes = np.flatnonzero(buf == QUOTE)
     stray: list[int] = []
     start = 0
     while start < len(quotes):
         rest = quotes[start:]
         opening = (np.arange(start, len(quotes)) % 2) == 0
-        prev = buf[np.maximum(rest - 1, 0)]
         prev_quote = np.empty_like(rest)
         prev_quote[0] = quotes[start - 1] if start > 0 else -2
         prev_quote[1:] = rest[:-1]
+        p = prev[start:]
         # An opening quote starts a field, or is the second half of a "" escape.
-        ok_open = (rest == 0) | (prev == COMMA) | (prev == LF) | (prev_quote == rest - 1)
+        ok_open = (p == COMMA) | (p == LF) | (prev_quote == rest - 1)
         bad = np.flatnonzero(opening & ~ok_open)
         if len(bad) == 0:
             break
         k = start + int(bad[0])
         stray.append(int(quotes[k]))
-        quotes = np.delete(quotes, k)
+        quotes, prev, nxt = np.delete(quotes, k), np.delete(prev, k), np.delete(nxt, k)
         start = k
-    # A closing quote is followed by a separator, a line end, a quote or the end of data.
-    closing = quotes[1::2]
-    n = len(buf)
-    nxt = buf[np.minimum(closing + 1, n - 1)]
-    ok_close = (closing + 1 == n) | (nxt == COMMA) | (nxt == LF) | (nxt == CR) | (nxt == QUOTE)
-    bad_all = np.sort(np.concatenate([np.array(stray, dtype=np.int64), closing[~ok_close]]))
-    return quotes, bad_all
+    return quotes, prev, nxt, np.array(stray, dtype=np.int64)
+
+
+def _read_problems(f, pending: list[_PendingProblem]) -> list[Problem]:
+    """Read the raw bytes of the malformed records back from the file."""
+    problems = []
+    for p in pending:
+        f.seek(p.start)
+        raw = f.read(min(p.content_end - p.start, MAX_RAW_BYTES))
+        problems.append(Problem(p.line, p.reason, p.message, raw))
+    return problems
 
 
 def _first_record_end(data: bytes) -> int:
-    """Index of the first newline outside quotes in data, or -1."""
-    buf = np.frombuffer(data[:HEADER_WINDOW], dtype=np.uint8)
-    quotes, _ = _toggle_quotes(buf)
-    newlines = np.flatnonzero(buf == LF)
-    outside = newlines[(np.searchsorted(quotes, newlines) % 2) == 0]
-    return int(outside[0]) if len(outside) else -1
+    """Index of the first newline outside quotes in data, or -1 (for the header)."""
+    in_quotes = False
+    for i, byte in enumerate(data):
+        if byte == QUOTE:
+            in_quotes = not in_quotes
+        elif byte == LF and not in_quotes:
+            return i
+    return -1
 
 
 def _parse_header(path: Path, data: bytes) -> tuple[list[str], bool]:
@@ -236,105 +460,6 @@ def _parse_header(path: Path, data: bytes) -> tuple[list[str], bool]:
         raise InputError(f"{path}: line 1 is empty; expected the header row. Export the CSV again.")
     header = next(csv.reader(io.StringIO(text)))
     return [name.strip() for name in header], has_bom
-
-
-@dataclass
-class _Classified:
-    """Records found in a buffer; arrays are relative to the buffer (lines 0-based)."""
-
-    starts: np.ndarray
-    ends: np.ndarray
-    lines: np.ndarray
-    spans: np.ndarray
-    good: np.ndarray
-    problems: list[Problem]
-    blank: int
-    consumed: int  # bytes of whole records handled; the rest waits for more data
-    newlines_consumed: int
-
-
-def _classify(data: bytes, ncols: int, eof: bool) -> _Classified:
-    """Split data (which starts at a record start) into records and check each one.
-
-    Unless at the end of the file, only records whose line end is in data are handled.
-    """
-    buf = np.frombuffer(data, dtype=np.uint8)
-    quotes, bad_quotes = _toggle_quotes(buf)
-    newlines = np.flatnonzero(buf == LF)
-    record_nl = newlines[(np.searchsorted(quotes, newlines) % 2) == 0]
-    ends = (record_nl + 1).astype(np.int64)
-    unterminated = False
-    if eof and len(buf) and (len(ends) == 0 or ends[-1] != len(buf)):
-        # The last record has no line end, or its quote never closes.
-        unterminated = np.searchsorted(quotes, len(buf)) % 2 == 1
-        ends = np.append(ends, len(buf))
-    consumed = int(ends[-1]) if len(ends) else 0
-    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
-
-    lines = np.searchsorted(newlines, starts)  # newlines before each record
-    spans = np.searchsorted(newlines, ends - 1) - lines + 1
-    # Content end excludes the record's line end (LF or CRLF).
-    last = buf[np.maximum(ends - 1, 0)] if len(ends) else np.zeros(0, dtype=np.uint8)
-    content_end = ends - ((ends > starts) & (last == LF))
-    before = buf[np.maximum(content_end - 1, 0)] if len(ends) else np.zeros(0, dtype=np.uint8)
-    content_end = content_end - ((content_end > starts) & (before == CR) & (last == LF))
-    blank_mask = content_end == starts
-
-    commas = np.flatnonzero(buf[:consumed] == COMMA)
-    outside_commas = commas[(np.searchsorted(quotes, commas) % 2) == 0]
-    fields = np.bincount(np.searchsorted(ends, outside_commas, side="right"), minlength=len(ends))
-    fields = fields[: len(ends)] + 1
-
-    reasons: dict[int, tuple[str, str]] = {}
-    for i in np.flatnonzero((fields != ncols) & ~blank_mask):
-        got = int(fields[i])
-        kind = "too many" if got > ncols else "too few"
-        reasons[int(i)] = (
-            "wrong_field_count",
-            f"record has {got} fields, expected {ncols} ({kind}); check the separators and "
-            "quoting of this record",
-        )
-    bad_quotes = bad_quotes[bad_quotes < consumed]
-    for i in np.unique(np.searchsorted(ends, bad_quotes, side="right")):
-        reasons[int(i)] = (
-            "bad_quoting",
-            'a quote (") appears inside an unquoted field or right after a closing quote; '
-            'quote the whole field and double the quotes inside it ("")',
-        )
-    invalid = _invalid_utf8_positions(memoryview(data)[:consumed])
-    for pos in invalid:
-        i = int(np.searchsorted(ends, pos, side="right"))
-        reasons.setdefault(
-            i,
-            (
-                "invalid_utf8",
-                f"invalid UTF-8 byte 0x{data[pos]:02x} at byte {pos - int(starts[i]) + 1} of "
-                "the record; re-export the file as UTF-8",
-            ),
-        )
-    if unterminated:
-        reasons[len(ends) - 1] = (
-            "unterminated_quote",
-            "a quoted field opens on this line and is never closed before the end of the file",
-        )
-
-    good = ~blank_mask
-    problems = []
-    for i, (reason, message) in sorted(reasons.items()):
-        good[i] = False
-        raw = data[int(starts[i]) : int(content_end[i])][:MAX_RAW_BYTES]
-        problems.append(Problem(int(lines[i]), reason, message, raw))
-    return _Classified(
-        starts=starts,
-        ends=ends,
-        lines=lines.astype(np.int64),
-        spans=spans.astype(np.int64),
-        good=good,
-        problems=problems,
-        blank=int(blank_mask.sum()),
-        consumed=consumed,
-        newlines_consumed=int(np.searchsorted(newlines, consumed)),
-    )
 
 
 def _invalid_utf8_positions(view: memoryview) -> list[int]:
