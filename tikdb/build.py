@@ -188,6 +188,9 @@ def _build_staged(
             ).fetchall()
         ]
         accounting = _accounting(con, run_id)
+        # Parquet files need not keep the tables' row order; letting DuckDB write them
+        # in parallel is about twice as fast on big tables.
+        con.execute("SET preserve_insertion_order = false")
         for name in PUBLISHED_TABLES + views:
             target = staging / "parquet" / f"{name}.parquet"
             con.execute(

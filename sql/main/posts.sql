@@ -2,8 +2,7 @@
 -- export is sorted by creation time).
 WITH not_urls AS (
     SELECT post_id, count(*) AS n
-    FROM staging.slide_parts
-    WHERE NOT is_url
+    FROM staging.slide_rejects
     GROUP BY post_id
 )
 
@@ -21,7 +20,7 @@ SELECT
     engagement_rate,
     hashtags,
     sound,
-    CAST(len(tikdb_slide_parts(slides)) - coalesce(not_urls.n, 0) AS INTEGER) AS slide_count,
+    CAST(slide_part_count - coalesce(not_urls.n, 0) AS INTEGER) AS slide_count,
     source,
     -- The video id carries its creation time (epoch seconds) in the top 32 bits.
     make_timestamp((post_id >> 32) * 1000000) AS id_created_at,

@@ -39,9 +39,8 @@ SELECT
     CAST(parts.slide_index AS INTEGER) AS slide_index, parts.post_id, 'slide_not_url' AS reason,
     'slide ' || CAST(parts.slide_index AS VARCHAR) || ' is not an image URL' AS message,
     parts.part AS raw_text, NULL::BIGINT AS kept_line
-FROM staging.slide_parts AS parts
+FROM staging.slide_rejects AS parts
 CROSS JOIN csv_file
-WHERE NOT parts.is_url
 
 UNION ALL BY NAME
 SELECT

@@ -1,13 +1,29 @@
--- One row per slide image of a loaded post, in the post's order. The signed query string
+-- One row per slide image of a loaded post, in the post's order; `slide_index` is the
+-- 1-based position among the post's non-empty slide parts. The signed query string
 -- changes on every re-issue, so a slide's identity is its image_id (with its bucket),
--- never the URL; slides are never de-duplicated.
+-- never the URL; slides are never de-duplicated. Parts that are not URLs are rejects
+-- (staging.slide_rejects).
+WITH lists AS (
+    SELECT post_id, tikdb_slide_parts(slides) AS parts
+    FROM staging.post_rows
+    WHERE is_kept AND slides <> ''
+),
+
+parts AS (
+    SELECT
+        post_id,
+        generate_subscripts(parts, 1) AS slide_index,
+        unnest(parts) AS part
+    FROM lists
+)
+
 SELECT
     post_id,
-    slide_index,
+    CAST(slide_index AS INTEGER) AS slide_index,
     part AS slide_url,
     tikdb_image_id(part) AS image_id,
     nullif(split_part(part, '/', 4), '') AS bucket,
     split_part(part, '/', 3) AS host,
     tikdb_url_expiry(part) AS expires_at
-FROM staging.slide_parts
-WHERE is_url
+FROM parts
+WHERE tikdb_is_url(part)

@@ -16,10 +16,9 @@ SELECT
     (SELECT count(*) FROM main.rejects WHERE entity = 'post' AND reason = 'duplicate_post') AS csv_duplicates,
     (SELECT count(*) FROM main.rejects WHERE entity = 'post' AND reason <> 'duplicate_post') AS csv_rejected,
     b.csv_ignored_columns,
-    -- Counted from the slide lists themselves, not from staging.slide_parts, so the
-    -- accounting check compares two independent counts.
-    (SELECT coalesce(sum(len(tikdb_slide_parts(slides))), 0) FROM staging.post_rows WHERE is_kept)
-        AS slide_parts,
+    -- Counted from the slide lists themselves, so the accounting check compares it with
+    -- what main.slides and the slide rejects actually hold.
+    (SELECT coalesce(sum(parts), 0) FROM staging.slide_counts) AS slide_parts,
     (SELECT count(*) FROM main.slides) AS slides_loaded,
     (SELECT count(*) FROM main.rejects WHERE entity = 'slide') AS slides_rejected,
     b.ocr_path,

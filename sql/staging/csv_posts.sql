@@ -90,6 +90,8 @@ SELECT
     hashtags,
     sound,
     slides,
+    -- Non-empty parts of the slide list, counted once here for accounting.
+    CAST(len(tikdb_slide_parts(slides)) AS INTEGER) AS slide_part_count,
     source,
     reject_reason,
     CASE reject_reason
