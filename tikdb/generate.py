@@ -29,25 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
+from tikdb.csv_input import COLUMNS
+
 CSV_NAME = "MASTER_TIKTOK_DATABASE.csv"
 OCR_DIR_NAME = "october_ocr_data"
-HEADER = [
-    "created_date",
-    "created_time",
-    "account",
-    "va",
-    "post_url",
-    "views",
-    "likes",
-    "comments",
-    "shares",
-    "engagement",
-    "engagement_rate",
-    "hashtags",
-    "sound",
-    "slides",
-    "source",
-]
+# The header of the real export, the same list the reader expects.
+HEADER = list(COLUMNS)
 
 # --- calendar -------------------------------------------------------------------------------
 FIRST_DAY = date(2025, 5, 9)
