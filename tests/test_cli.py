@@ -63,7 +63,7 @@ def test_build_succeeds_with_a_plain_summary(tmp_path, rows):
         ),
         (
             lambda p: (p.write_text(",".join(COLUMNS) + "\r\n"), p)[1],
-            "{p}: has a header but no records. Export the master CSV again; the previous warehouse was left as it was.",
+            "{p}: has a header but no records. Export the master CSV again; nothing was published.",
         ),
         (
             lambda p: (p.write_text('{"posts": []}\n'), p)[1],

@@ -97,7 +97,12 @@ def test_sha256_and_size_cover_the_whole_file(tmp_path):
         (lambda p: p.write_bytes(b""), r"the file is empty \(0 bytes\)"),
         (lambda p: p.mkdir(), "is a directory, not a CSV file"),
         (lambda p: None, "no such file"),
-        (lambda p: p.write_bytes(b"\xff\xfe\x00a\x00"), "line 1 is not UTF-8 text"),
+        (lambda p: p.write_bytes(b"\xff\xfe\x00a\x00"), "is UTF-16 text"),
+        (
+            lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00"),
+            r"line 1 is not UTF-8 text \(byte 1\)",
+        ),
+        (lambda p: p.write_bytes(b"a,b\rc,d\r"), r"carriage return \(CR\) only"),
     ],
 )
 def test_unusable_files_raise_input_errors(tmp_path, setup, message):

@@ -194,7 +194,9 @@ def test_post_performance_ranks_within_va_and_day(warehouse):
 
 def test_slide_reuse_lists_each_image_used_by_several_posts(warehouse):
     result, ids = warehouse
-    got = query(result.db_path, "SELECT * FROM slide_reuse ORDER BY posts DESC, total_views DESC, image_id")
+    got = query(
+        result.db_path, "SELECT * FROM slide_reuse ORDER BY posts DESC, total_views DESC, image_id"
+    )
     assert got == [
         (
             image_id(A),

@@ -274,7 +274,7 @@ def register(app: typer.Typer) -> None:
 
 
 def shell(
-    db: Annotated[Path, typer.Option(help="The warehouse database.")] = DEFAULT_DB,
+    db: Annotated[Path, typer.Option(readable=False, help="The warehouse database.")] = DEFAULT_DB,
 ) -> None:
     """Open the warehouse read-only in the DuckDB shell (tables and analytics views).
 
@@ -290,7 +290,7 @@ def shell(
 
 def sql(
     query: Annotated[str, typer.Argument(metavar="SQL", help="One SQL statement.")],
-    db: Annotated[Path, typer.Option(help="The warehouse database.")] = DEFAULT_DB,
+    db: Annotated[Path, typer.Option(readable=False, help="The warehouse database.")] = DEFAULT_DB,
     output: Annotated[
         Format,
         typer.Option(
@@ -319,7 +319,7 @@ def sql(
 
 
 def report(
-    db: Annotated[Path, typer.Option(help="The warehouse database.")] = DEFAULT_DB,
+    db: Annotated[Path, typer.Option(readable=False, help="The warehouse database.")] = DEFAULT_DB,
     out: Annotated[
         Path | None,
         typer.Option(help="The HTML file to write [default: report.html beside the database]."),

@@ -28,7 +28,7 @@ from tikdb.checks import (
     run_rules,
     store_results,
 )
-from tikdb.csv_input import CsvInput, line_numbers, open_csv, record_batches
+from tikdb.csv_input import CsvInput, line_numbers, open_csv, record_batches, shown
 from tikdb.errors import BuildError
 from tikdb.models import PythonModel, execution_order, load_models, run_models, sql_dir
 from tikdb.ocr_input import OcrInput, read_ocr
@@ -229,7 +229,7 @@ def _input_warnings(options: BuildOptions, csv: CsvInput, ocr: OcrInput) -> list
             f"{options.ocr_dir}: no OCR files (by_va/*/ocr_posts.json or all_results.json)"
         )
     if csv.ignored_columns:
-        names = ", ".join(f'"{c}"' for c in csv.ignored_columns)
+        names = ", ".join(f'"{shown(c)}"' for c in csv.ignored_columns)
         warnings.append(f"{csv.path}: ignored unknown column(s) {names}")
     return warnings
 
@@ -309,6 +309,7 @@ def _load_raw(
     problems = pa.table(
         {
             "line": pa.array([p.line for p in csv.scan.problems], pa.int64()),
+            "last_line": pa.array([p.last_line for p in csv.scan.problems], pa.int64()),
             "reason": pa.array([p.reason for p in csv.scan.problems], pa.string()),
             "message": pa.array([p.message for p in csv.scan.problems], pa.string()),
             "raw_text": pa.array(
@@ -372,7 +373,7 @@ def _load_reject_text(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
         for record_no in record_nos:
             start, end = int(starts[record_no]), int(ends[record_no])
             f.seek(start)
-            texts.append(f.read(end - start).rstrip(b"\n").rstrip(b"\r").decode("utf-8"))
+            texts.append(f.read(end - start).rstrip(b"\r\n").decode("utf-8"))
     table = pa.table(
         {"record_no": pa.array(record_nos, pa.int64()), "raw_text": pa.array(texts, pa.string())}
     )

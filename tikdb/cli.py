@@ -71,11 +71,14 @@ def _call(fn: Callable[[], T]) -> T:
 
 @app.command()
 def build(
-    csv: Annotated[Path, typer.Option(help="The master CSV export.")] = DEFAULT_CSV,
+    csv: Annotated[Path, typer.Option(readable=False, help="The master CSV export.")] = DEFAULT_CSV,
     ocr: Annotated[
-        Path, typer.Option(help="The OCR folder (by_va/<VA>/ocr_posts.json); optional.")
+        Path,
+        typer.Option(readable=False, help="The OCR folder (by_va/<VA>/ocr_posts.json); optional."),
     ] = DEFAULT_OCR,
-    out: Annotated[Path, typer.Option(help="The warehouse directory.")] = DEFAULT_OUT,
+    out: Annotated[
+        Path, typer.Option(readable=False, help="The warehouse directory.")
+    ] = DEFAULT_OUT,
     memory_limit: Annotated[
         str | None, typer.Option(help="DuckDB memory limit, e.g. 4GB [default: half the RAM].")
     ] = None,
@@ -102,7 +105,6 @@ def build(
     """
     from tikdb.build import BuildOptions
     from tikdb.build import build as run_build
-
     from tikdb.checks import CheckSettings, ChecksFailedError
 
     settings = CheckSettings(max_reject_rate=max_reject_rate)
@@ -164,7 +166,7 @@ def _print_build_summary(result, rich: bool) -> None:
 
 @app.command()
 def check(
-    db: Annotated[Path, typer.Option(help="The warehouse database.")] = DEFAULT_OUT
+    db: Annotated[Path, typer.Option(readable=False, help="The warehouse database.")] = DEFAULT_OUT
     / "tikdb.duckdb",
     select: Annotated[
         str | None, typer.Option(help="Only rules whose name matches this glob, e.g. 'posts__*'.")
@@ -204,8 +206,10 @@ def _print_check_report(report, rich: bool, only_failures: bool = False) -> None
         for column in ("rule", "severity", "result", "rows"):
             table.add_column(column, justify="right" if column == "rows" else "left")
         for r in shown:
-            status = Text("pass", style="green") if r.passed else Text(
-                "FAIL", style="bold red" if r.severity == "error" else "yellow"
+            status = (
+                Text("pass", style="green")
+                if r.passed
+                else Text("FAIL", style="bold red" if r.severity == "error" else "yellow")
             )
             table.add_row(Text(r.name), Text(r.severity), status, f"{r.offending_rows:,}")
         stdout.print(table)
@@ -230,7 +234,7 @@ def _cell(value: object) -> str:
 
 @app.command()
 def generate(
-    out_dir: Annotated[Path, typer.Argument(help="Where to write the dataset.")],
+    out_dir: Annotated[Path, typer.Argument(readable=False, help="Where to write the dataset.")],
     posts: Annotated[int, typer.Option(min=1, help="Number of posts.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 0,
 ) -> None:

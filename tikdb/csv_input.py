@@ -60,10 +60,15 @@ def open_csv(path: Path, work_dir: Path) -> CsvInput:
     if scan.records == 0:
         raise InputError(
             f"{path}: has a header but no records. Export the master CSV again; "
-            "the previous warehouse was left as it was."
+            "nothing was published."
         )
     parse_path = path if scan.is_clean else _write_clean_copy(scan, work_dir / "clean.csv")
     return CsvInput(scan, positions, ignored, parse_path)
+
+
+def shown(name: str) -> str:
+    """A header name for a one-line message: control characters escaped."""
+    return name.encode("unicode_escape").decode("ascii") if not name.isprintable() else name
 
 
 def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[str, ...]]:
@@ -80,7 +85,7 @@ def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[
     unknown = tuple(name for name in header if name.strip().lower() not in COLUMNS)
     missing = [name for name in COLUMNS if name not in seen]
     if missing:
-        found = f'; found unknown column "{unknown[0]}"' if unknown else ""
+        found = f'; found unknown column "{shown(unknown[0])}"' if unknown else ""
         plural = "s" if len(missing) > 1 else ""
         names = ", ".join(f'"{m}"' for m in missing)
         raise InputError(
@@ -92,10 +97,19 @@ def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[
 
 
 def _write_clean_copy(scan: ScanResult, target: Path) -> Path:
-    """Copy the header and the well-formed records, in order, to ``target``."""
+    """Copy the header and the well-formed records, in order, to ``target``.
+
+    Consecutive records are copied as one byte range. A file whose records end in
+    CR CR LF gets plain LF line ends instead, so no CR reaches the last field.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     with scan.path.open("rb") as src, target.open("wb") as out:
         out.write(src.read(scan.header_end))
+        if scan.odd_line_ends:
+            for start, end in zip(scan.good_starts.tolist(), scan.good_ends.tolist(), strict=True):
+                src.seek(start)
+                out.write(src.read(end - start).rstrip(b"\r\n") + b"\n")
+            return target
         for start, end in _merged_ranges(scan):
             src.seek(start)
             remaining = end - start

@@ -55,6 +55,7 @@ class Problem:
     """A record that cannot be parsed: where it is, what it says, and why it is bad."""
 
     line: int
+    last_line: int  # the record's last physical line (> line for multi-line records)
     reason: str
     message: str
     raw: bytes
@@ -76,6 +77,7 @@ class ScanResult:
     good_line_spans: np.ndarray  # number of physical lines it spans
     problems: list[Problem] = field(default_factory=list)
     blank_lines: int = 0
+    odd_line_ends: int = 0  # records ending in CR CR LF (or more CRs)
 
     @property
     def records(self) -> int:
@@ -85,7 +87,7 @@ class ScanResult:
     @property
     def is_clean(self) -> bool:
         """True when the file can be handed to a CSV parser as it is."""
-        return not self.problems and self.blank_lines == 0
+        return not self.problems and self.blank_lines == 0 and self.odd_line_ends == 0
 
 
 def scan_csv(path: Path) -> ScanResult:
@@ -144,6 +146,7 @@ def _scan(path: Path, f, size: int) -> ScanResult:
         good_line_spans=_cat(state.good_spans),
         problems=problems,
         blank_lines=state.blank,
+        odd_line_ends=state.odd_line_ends,
     )
 
 
@@ -277,6 +280,7 @@ class _PendingProblem:
     start: int
     content_end: int
     line: int
+    last_line: int
     reason: str
     message: str
 
@@ -296,6 +300,7 @@ class _State:
     good_spans: list[np.ndarray] = field(default_factory=list)
     problems: list[_PendingProblem] = field(default_factory=list)
     blank: int = 0
+    odd_line_ends: int = 0
 
     def add(self, marks: _Marks, eof: bool, path: Path) -> None:
         m = self.pending.join(marks) if self.pending is not None else marks
@@ -331,11 +336,24 @@ class _State:
         first_nl = np.searchsorted(m.newlines, starts)
         lines = self.line + first_nl
         spans = np.searchsorted(m.newlines, ends - 1) - first_nl + 1
+        # Content ends before the line end: the LF and any CRs right before it (CRLF, or
+        # CR CR LF from a CRLF file written again in text mode).
         has_lf = np.isin(ends - 1, m.newlines, assume_unique=True)
         content_end = ends - has_lf
-        has_cr = has_lf & np.isin(content_end - 1, m.crs, assume_unique=True)
-        content_end = content_end - has_cr
+        stripped = np.zeros(len(ends), dtype=np.int64)
+        trailing = has_lf.copy()
+        while trailing.any():
+            trailing &= (content_end > starts) & np.isin(content_end - 1, m.crs, assume_unique=True)
+            content_end -= trailing
+            stripped += trailing
         blank = content_end == starts
+        self.odd_line_ends += int((stripped > 1).sum())
+
+        # A CR outside quotes that is not part of a line end is malformed; Polars would
+        # drop it silently.
+        crs = m.crs[m.crs < consumed]
+        outside_crs = crs[(np.searchsorted(quotes, crs) % 2) == 0]
+        bare_crs = outside_crs[~_is_line_end_cr(outside_crs, m.crs, m.newlines)]
 
         commas = m.commas[m.commas < consumed]
         outside = commas[(np.searchsorted(quotes, commas) % 2) == 0]
@@ -343,7 +361,10 @@ class _State:
         fields = fields[: len(ends)] + 1
 
         closing = quotes[1::2]
-        bad_close = closing[~np.isin(nxt[1::2], np.array([COMMA, LF, CR, QUOTE], dtype=np.uint8))]
+        after = nxt[1::2]
+        ok_close = np.isin(after, np.array([COMMA, LF, QUOTE], dtype=np.uint8))
+        ok_close |= (after == CR) & _is_line_end_cr(closing + 1, m.crs, m.newlines)
+        bad_close = closing[~ok_close]
         bad_quotes = np.concatenate([stray, bad_close])
         bad_quotes = bad_quotes[bad_quotes < consumed]
 
@@ -353,8 +374,14 @@ class _State:
             kind = "too many" if got > self.ncols else "too few"
             reasons[int(i)] = (
                 "wrong_field_count",
-                f"record has {got} fields, expected {self.ncols} ({kind}); check the "
-                "separators and quoting of this record",
+                f"record has {got} field{'s' if got != 1 else ''}, expected {self.ncols} "
+                f"({kind}); check the separators and quoting of this record",
+            )
+        for i in np.unique(np.searchsorted(ends, bare_crs[bare_crs < consumed], side="right")):
+            reasons[int(i)] = (
+                "bad_line_end",
+                "a carriage return (CR) outside quotes does not end the line; quote the "
+                "field or re-save the file with LF or CRLF line ends",
             )
         for i in np.unique(np.searchsorted(ends, bad_quotes, side="right")):
             reasons[int(i)] = (
@@ -382,8 +409,12 @@ class _State:
         good = ~blank
         for i, (reason, message) in sorted(reasons.items()):
             good[i] = False
+            first, last = int(lines[i]), int(lines[i] + spans[i] - 1)
+            if last > first:
+                # One quote can pair with another lines later; say which lines this is.
+                message += f" (this record spans lines {first}-{last})"
             self.problems.append(
-                _PendingProblem(int(starts[i]), int(content_end[i]), int(lines[i]), reason, message)
+                _PendingProblem(int(starts[i]), int(content_end[i]), first, last, reason, message)
             )
         self.good_starts.append(starts[good])
         self.good_ends.append(ends[good])
@@ -391,6 +422,17 @@ class _State:
         self.good_spans.append(spans[good])
         self.blank += int(blank.sum())
         return consumed
+
+
+def _is_line_end_cr(positions: np.ndarray, crs: np.ndarray, newlines: np.ndarray) -> np.ndarray:
+    """For each position (of a CR), whether only CRs stand between it and the next LF."""
+    if len(newlines) == 0:
+        return np.zeros(len(positions), dtype=bool)
+    nxt = np.searchsorted(newlines, positions)
+    has_next = nxt < len(newlines)
+    next_lf = np.where(has_next, newlines[np.minimum(nxt, len(newlines) - 1)], -1)
+    run = np.searchsorted(crs, next_lf) - np.searchsorted(crs, positions)
+    return has_next & (run == next_lf - positions)
 
 
 def _toggles(
@@ -430,7 +472,7 @@ def _read_problems(f, pending: list[_PendingProblem]) -> list[Problem]:
     for p in pending:
         f.seek(p.start)
         raw = f.read(min(p.content_end - p.start, MAX_RAW_BYTES))
-        problems.append(Problem(p.line, p.reason, p.message, raw))
+        problems.append(Problem(p.line, p.last_line, p.reason, p.message, raw))
     return problems
 
 
@@ -446,19 +488,32 @@ def _first_record_end(data: bytes) -> int:
 
 
 def _parse_header(path: Path, data: bytes) -> tuple[list[str], bool]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            f'{path}: is UTF-16 text (Excel "Unicode text"); re-save it as UTF-8 '
+            '("CSV UTF-8") and build again.'
+        )
     has_bom = data.startswith(BOM)
     body = data[len(BOM) :] if has_bom else data
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{path}: line 1 is not UTF-8 text (byte {exc.start + 1}); this is not a CSV "
-            "export. Pass the master CSV with --csv PATH."
+            f"{path}: line 1 is not UTF-8 text (byte {exc.start + 1}); re-save the file as "
+            'UTF-8 ("CSV UTF-8") and build again.'
         ) from exc
     text = text.rstrip("\r\n")
     if not text.strip():
         raise InputError(f"{path}: line 1 is empty; expected the header row. Export the CSV again.")
-    header = next(csv.reader(io.StringIO(text)))
+    if "\r" in text and "\n" not in text:
+        raise InputError(
+            f"{path}: its lines end with a carriage return (CR) only; re-save the file with "
+            "LF or CRLF line ends."
+        )
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InputError(f"{path}: line 1 (the header) is not valid CSV: {exc}.") from exc
     return [name.strip() for name in header], has_bom
 
 

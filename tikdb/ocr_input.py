@@ -140,12 +140,12 @@ def _read_file(path: Path, into: OcrInput) -> None:
         parsed = json.loads(text, parse_constant=_NotANumber)
     except json.JSONDecodeError as exc:
         into.files.append(OcrFile(path, size, sha, 0))
-        message = f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        message = f"is not valid JSON ({exc.msg}: line {exc.lineno} column {exc.colno})"
         into.file_problems.append(_file_problem(name, "ocr_invalid_json", message, text))
         return
     if not isinstance(parsed, list):
         into.files.append(OcrFile(path, size, sha, 0))
-        message = f"holds a JSON {type(parsed).__name__}, expected an array of OCR records"
+        message = f"holds a JSON {_json_type(parsed)}, expected an array of OCR records"
         into.file_problems.append(_file_problem(name, "ocr_not_array", message, text))
         return
     into.files.append(OcrFile(path, size, sha, len(parsed)))
@@ -181,6 +181,7 @@ def _describe_record(name: str, index: int, item: object) -> dict:
         if not isinstance(item, dict):
             return record
     assert isinstance(item, dict)
+    item = {k: (None if isinstance(v, _NotANumber) else v) for k, v in item.items()}
     text_key = "ocr_text" if "ocr_text" in item else "combined_text"
     record.update(
         post_url=_text(item.get("post_url")),
@@ -198,16 +199,19 @@ def _describe_record(name: str, index: int, item: object) -> dict:
 
 def _problem(item: object) -> tuple[str, str] | None:
     if not isinstance(item, dict):
-        return "ocr_bad_record", f"is a JSON {type(item).__name__}, expected an object"
+        return "ocr_bad_record", f"is a JSON {_json_type(item)}, expected an object"
     missing = [key for key in ("post_url",) if key not in item]
     if "ocr_text" not in item and "combined_text" not in item:
         missing.append("ocr_text")
     if missing:
         return "ocr_missing_key", "lacks the key " + ", ".join(f'"{k}"' for k in missing)
-    for key, value in item.items():
-        if isinstance(value, _NotANumber):
-            return "ocr_bad_value", f'"{key}" is {value.token}, which is not valid JSON'
     text_key = "ocr_text" if "ocr_text" in item else "combined_text"
+    # A NaN (pandas' missing value) in the post URL or the text leaves nothing to load; in
+    # the other keys (copies and metadata) it is read as a missing value.
+    for key in ("post_url", text_key):
+        if isinstance(item[key], _NotANumber):
+            return "ocr_bad_value", f'"{key}" is {item[key].token}, which is not valid JSON'
+    item = {k: (None if isinstance(v, _NotANumber) else v) for k, v in item.items()}
     for key in ("post_url", text_key):
         if not isinstance(item[key], str):
             return "ocr_bad_value", f'"{key}" is not a string'
@@ -218,6 +222,12 @@ def _problem(item: object) -> tuple[str, str] | None:
         if key in item and item[key] is not None and not isinstance(item[key], str):
             return "ocr_bad_value", f'"{key}" is not a string: {item[key]!r}'
     return None
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a parsed value's type."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
 
 
 def _whole(value: object) -> int | None:

@@ -1,19 +1,22 @@
 -- Every input record that was not loaded, with where it came from, its raw text, a
 -- machine reason code and a human message. `entity` says what was rejected: a CSV
 -- record ('post'), one part of a slide list ('slide'), an OCR record or a whole OCR file.
+-- A CSV record can span several lines (quoted newlines): `line` is where it starts,
+-- `last_line` where it ends.
 WITH csv_file AS (
     SELECT csv_path AS source_file FROM raw.build
 )
 
 SELECT
-    'csv' AS input, 'post' AS entity, csv_file.source_file, line, NULL::BIGINT AS record_index,
-    NULL::INTEGER AS slide_index, NULL::BIGINT AS post_id, reason, message, raw_text,
-    NULL::BIGINT AS kept_line
+    'csv' AS input, 'post' AS entity, csv_file.source_file, line, last_line,
+    NULL::BIGINT AS record_index, NULL::INTEGER AS slide_index, NULL::BIGINT AS post_id,
+    reason, message, raw_text, NULL::BIGINT AS kept_line
 FROM raw.csv_problems, csv_file
 
 UNION ALL BY NAME
 SELECT
-    'csv' AS input, 'post' AS entity, csv_file.source_file, posts.line, NULL::BIGINT AS record_index,
+    'csv' AS input, 'post' AS entity, csv_file.source_file, posts.line,
+    posts.line + posts.line_span - 1 AS last_line, NULL::BIGINT AS record_index,
     NULL::INTEGER AS slide_index, posts.post_id, posts.reject_reason AS reason,
     posts.reject_message AS message, texts.raw_text, NULL::BIGINT AS kept_line
 FROM staging.csv_posts AS posts
@@ -23,7 +26,8 @@ WHERE posts.reject_reason IS NOT NULL
 
 UNION ALL BY NAME
 SELECT
-    'csv' AS input, 'post' AS entity, csv_file.source_file, rows.line, NULL::BIGINT AS record_index,
+    'csv' AS input, 'post' AS entity, csv_file.source_file, rows.line,
+    rows.line + rows.line_span - 1 AS last_line, NULL::BIGINT AS record_index,
     NULL::INTEGER AS slide_index, rows.post_id, 'duplicate_post' AS reason,
     'video id ' || CAST(rows.post_id AS VARCHAR) || ' appears again on line '
         || CAST(rows.kept_line AS VARCHAR) || ', which was kept (the last line wins)' AS message,

@@ -1,5 +1,6 @@
 -- One row per VA, keyed on the trimmed, case-folded name. The display name is the
--- spelling used on most rows (ties: the alphabetically first).
+-- spelling used on most rows (ties: a spelling that is not all capitals, then the
+-- alphabetically first).
 WITH spellings AS (
     SELECT va_id, tikdb_trim(va_raw) AS spelling, count(*) AS n
     FROM staging.post_rows
@@ -11,7 +12,9 @@ ranked AS (
     SELECT
         va_id,
         spelling,
-        row_number() OVER (PARTITION BY va_id ORDER BY n DESC, spelling) AS rank
+        row_number() OVER (
+            PARTITION BY va_id ORDER BY n DESC, spelling = upper(spelling), spelling
+        ) AS rank
     FROM spellings
 )
 

@@ -304,6 +304,23 @@ def quote_then_bare_cr() -> bytes:
 
 
 @csv_case
+def quote_then_cr_mid_record() -> bytes:
+    """A closing quote followed by a CR that does not end the line."""
+    a, b, c = good(1, 2, 3)
+    bad = line(b).replace(b'"fyp, viral, love",', b'"fyp, viral, love"\r,')
+    assert bad != line(b)
+    return master(a, bad, c)
+
+
+@csv_case
+def bare_cr_unquoted() -> bytes:
+    """An unquoted field with a CR inside it (RFC 4180 wants it quoted)."""
+    a, b, c = good(1, 2, 3)
+    bad = line(dict(b, source="current_metrics")).replace(b"current_metrics", b"current\rmetrics")
+    return master(a, bad, c)
+
+
+@csv_case
 def header_newline_in_name() -> bytes:
     names = ["created\ndate" if c == "created_date" else c for c in COLUMNS]
     return master(*good(1, 2), names=names)

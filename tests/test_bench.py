@@ -1,0 +1,133 @@
+"""The benchmark script runs end to end on a tiny dataset and writes a well-formed report.
+
+Timings are never asserted (the machine is shared); the structure and the arithmetic are.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tikdb.build import default_memory_limit
+
+BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load("bench")
+floor = _load("floor")
+
+
+def _rows(text: str, heading: str) -> list[list[str]]:
+    """The body rows of the first Markdown table after `heading`."""
+    section = text.split(heading + "\n", 1)[1]
+    table = re.search(r"(?m)^\|.*\|\n\|[ :|-]+\|\n((?:\|.*\|\n?)*)", section)
+    assert table, f"no table after {heading!r}"
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in table.group(1).splitlines()
+    ]
+
+
+def _number(cell: str) -> float:
+    return float(cell.replace(",", ""))
+
+
+def test_floor_uses_tikdbs_default_memory_limit():
+    assert floor.default_memory_limit() == default_memory_limit()
+
+
+def test_queries_file_has_the_analyst_queries():
+    names = [name for name, _ in bench.load_queries()]
+    assert names == [
+        "va_leaderboard",
+        "account_daily_views",
+        "top_posts_with_ocr",
+        "reused_slides",
+        "engagement_by_hour",
+    ]
+    for _, sql in bench.load_queries():
+        assert "SELECT" in sql and ";" not in sql
+
+
+def test_status_says_met_or_missed_by_how_much():
+    assert bench._status(1.5, 2.0, " s") == "met (0.50 s to spare)"
+    assert bench._status(3.0, 2.0, " s") == "**missed** by 1.00 s (+50%)"
+
+
+@pytest.mark.slow
+def test_bench_writes_a_complete_report(tmp_path):
+    out = tmp_path / "results.md"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH_DIR / "bench.py"),
+            "--sizes",
+            "300",
+            "--runs",
+            "1",
+            "--warmups",
+            "0",
+            "--query-runs",
+            "1",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    for heading in (
+        "# tikdb benchmark",
+        "## Machine",
+        "## Method",
+        "## 300 posts",
+        "### Build phases",
+        "### Analyst queries",
+        "## Targets",
+    ):
+        assert re.search(rf"(?m)^{re.escape(heading)}$", text), heading
+    assert "--sizes 300 --runs 1" in text
+
+    machine = {row[0]: row[1] for row in _rows(text, "## Machine")}
+    assert {"cores", "RAM", "CPU", "Python", "duckdb", "polars", "tikdb"} <= machine.keys()
+
+    steps = {row[0]: row for row in _rows(text, "## 300 posts")}
+    assert list(steps) == ["floor", "tikdb build", "tikdb check"]
+    floor_s, floor_mb = _number(steps["floor"][1]), _number(steps["floor"][3])
+    build_s, build_mb = _number(steps["tikdb build"][1]), _number(steps["tikdb build"][3])
+    assert floor_s > 0 and build_s > 0 and floor_mb > 0 and build_mb > 0
+    # Ratios are tikdb ÷ floor, from the numbers printed beside them (rounding allowed).
+    assert _number(steps["tikdb build"][4]) == pytest.approx(build_s / floor_s, abs=0.01)
+    assert _number(steps["tikdb build"][5]) == pytest.approx(build_mb / floor_mb, abs=0.01)
+    assert steps["floor"][4:] == ["1.00", "1.00"]
+
+    phases = _rows(text, "### Build phases")
+    assert [row[0] for row in phases] == ["startup", *bench.PHASES]
+    total = float(re.search(r"--verbose` run: ([\d.]+) s", text).group(1))
+    assert sum(_number(row[1]) for row in phases) == pytest.approx(total, abs=0.05)
+
+    queries = _rows(text, "### Analyst queries")
+    assert [row[0].strip("`") for row in queries] == [n for n, _ in bench.load_queries()]
+    assert all(_number(row[1]) > 0 for row in queries)
+
+    targets = _rows(text, "## Targets")
+    assert {row[0] for row in targets} == {"45,077", "1,000,000", "10,000,000"}
+    assert all(row[2] == "not measured" for row in targets)
+    # The generated dataset is cached and the scratch space is cleaned up.
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["300-1"]
