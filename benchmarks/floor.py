@@ -46,7 +46,8 @@ METRICS = ("views", "likes", "comments", "shares", "engagement")
 
 
 def default_memory_limit() -> str:
-    """The same default as ``tikdb.build.default_memory_limit``: half the machine's RAM."""
+    """Half the machine's RAM: the floor runs with DuckDB's memory unconstrained, so it
+    is never slowed by the tighter, input-scaled limit tikdb uses by default."""
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return f"{max(1, total // 2 // 2**30)}GB"
 

@@ -45,8 +45,13 @@ def _number(cell: str) -> float:
     return float(cell.replace(",", ""))
 
 
-def test_floor_uses_tikdbs_default_memory_limit():
-    assert floor.default_memory_limit() == default_memory_limit()
+def test_floor_memory_limit_is_never_below_tikdbs_default():
+    # The floor must not be handicapped: its limit is at least what tikdb gets.
+    def mb(limit: str) -> float:
+        value, unit = float(limit[:-2]), limit[-2:]
+        return value * (1024 if unit == "GB" else 1)
+
+    assert mb(floor.default_memory_limit()) >= mb(default_memory_limit(10 * 2**30))
 
 
 def test_queries_file_has_the_analyst_queries():

@@ -89,13 +89,17 @@ class BuildResult:
     checks: CheckReport | None = None
 
 
-def default_memory_limit() -> str:
-    """Half of the machine's memory, so a build never takes most of it."""
+def default_memory_limit(input_bytes: int = 0) -> str:
+    """DuckDB's memory limit: about the size of the input, at least 1 GiB and at most
+    3 GiB or a quarter of the machine. Past it, DuckDB spills to the staging area, so
+    a build never takes most of the machine and peak memory stays flat as data grows."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):
-        return "4GB"
-    return f"{max(1, total // 2 // 2**30)}GB"
+        total = 8 * 2**30
+    ceiling = max(2**30, min(3 * 2**30, total // 4))
+    limit = min(max(input_bytes, 2**30), ceiling)
+    return f"{limit // 2**20}MB"
 
 
 def new_run_id(now: datetime) -> str:
@@ -136,7 +140,7 @@ def _build_staged(
     # main) are created directly in the staged file. Nothing is copied twice.
     con = duckdb.connect(
         config={
-            "memory_limit": options.memory_limit or default_memory_limit(),
+            "memory_limit": options.memory_limit or default_memory_limit(csv.scan.size),
             "threads": options.threads or os.cpu_count() or 1,
             "temp_directory": str(staging / "tmp"),
             "preserve_insertion_order": True,
@@ -330,13 +334,13 @@ def _load_raw(
     con.register(_CSV_STREAM, record_batches(csv))
     con.register(_CSV_LINES, line_numbers(csv.scan))
     con.execute(
-        "CREATE VIEW memory.raw.csv_records AS SELECT b.*, l.line, l.line_span "
+        "CREATE TABLE memory.raw.csv_records AS SELECT b.*, l.line, l.line_span "
         f"FROM {_CSV_STREAM} AS b POSITIONAL JOIN {_CSV_LINES} AS l"
     )
 
 
 def _unregister_csv_stream(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DROP VIEW memory.raw.csv_records")
+    con.execute("DROP TABLE memory.raw.csv_records")
     con.unregister(_CSV_STREAM)
     con.unregister(_CSV_LINES)
 

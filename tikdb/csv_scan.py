@@ -40,7 +40,7 @@ QUOTE, COMMA, LF, CR = 0x22, 0x2C, 0x0A, 0x0D
 # Every byte that matters to the record structure is <= ','; one comparison finds them.
 MAX_MARK = COMMA
 BOM = b"\xef\xbb\xbf"
-CHUNK_BYTES = 32 * 1024 * 1024
+CHUNK_BYTES = 8 * 1024 * 1024
 # A reject keeps the raw text of its record; one broken quote can swallow the rest of a
 # huge file into a single "record", so the stored text is capped.
 MAX_RAW_BYTES = 4 * 1024 * 1024
