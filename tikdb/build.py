@@ -166,7 +166,6 @@ def _build_staged(
         models = load_models()
         ordered = execution_order([*models, reject_text], RAW_INPUTS)
         run_models(con, ordered, catalogs=CATALOGS)
-        _unregister_csv_stream(con)
         _assert_csv_alignment(con, csv)
         warnings.extend(_data_warnings(con))
         _write_import_log(con, options.out_dir, warnings)
@@ -329,20 +328,18 @@ def _load_raw(
     }
     for name, table in tables.items():
         _create_from_arrow(con, f"memory.{name}", table)
-    # raw.csv_records is a view over the Arrow stream from Polars: the raw text is never
-    # stored; staging.csv_posts (its only reader) consumes the stream once.
+    # The Arrow stream from Polars is copied into a table before the SQL types it: DuckDB
+    # reads a Python stream on one thread, but types a table on all of them.
     con.register(_CSV_STREAM, record_batches(csv))
     con.register(_CSV_LINES, line_numbers(csv.scan))
-    con.execute(
-        "CREATE TABLE memory.raw.csv_records AS SELECT b.*, l.line, l.line_span "
-        f"FROM {_CSV_STREAM} AS b POSITIONAL JOIN {_CSV_LINES} AS l"
-    )
-
-
-def _unregister_csv_stream(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DROP TABLE memory.raw.csv_records")
-    con.unregister(_CSV_STREAM)
-    con.unregister(_CSV_LINES)
+    try:
+        con.execute(
+            "CREATE TABLE memory.raw.csv_records AS SELECT b.*, l.line, l.line_span "
+            f"FROM {_CSV_STREAM} AS b POSITIONAL JOIN {_CSV_LINES} AS l"
+        )
+    finally:
+        con.unregister(_CSV_STREAM)
+        con.unregister(_CSV_LINES)
 
 
 def _create_from_arrow(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
