@@ -2,8 +2,8 @@
 
 A model is one SELECT in ``sql/<schema>/<table>.sql``; the runner wraps it in
 ``CREATE TABLE <schema>.<table> AS``. Files in ``sql/views/`` become views in ``main``
-(the analytics views), created after the tables they read; a model whose header says
-``-- materialized: view`` stays a view. Dependencies are read from the SQL itself: any
+(the analytics views), created after the tables they read; a header line
+``-- materialized: view`` or ``-- materialized: table`` overrides the default. Dependencies are read from the SQL itself: any
 ``raw.x``, ``staging.x`` or ``main.x`` it mentions. ``raw`` tables are inputs loaded by
 Python; a few steps that need Python (reading bytes back from the CSV) are registered
 as Python models with their dependencies, and run at their place in the order.
@@ -26,8 +26,9 @@ VIEW_FOLDER = "views"  # sql/views/<name>.sql -> CREATE VIEW main.<name>
 _REFERENCE = re.compile(r"\b(raw|staging|main)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
 _LINE_COMMENT = re.compile(r"--[^\n]*")
 _STRING = re.compile(r"'(?:[^']|'')*'")
-# A model that is read once or cheaply can stay a view: "-- materialized: view".
-_AS_VIEW = re.compile(r"^--\s*materialized:\s*view\s*$", re.MULTILINE)
+# A header line "-- materialized: view" or "-- materialized: table" overrides the default
+# (tables for staging/ and main/, views for views/).
+_MATERIALIZED = re.compile(r"^--\s*materialized:\s*(view|table)\b", re.MULTILINE)
 
 
 def sql_dir() -> Path:
@@ -76,7 +77,9 @@ def load_models(root: Path | None = None) -> list[Model]:
             sql = path.read_text(encoding="utf-8")
             name = f"{schema}.{path.stem}"
             deps = frozenset(references(sql) - {name})
-            models.append(Model(name, path, sql, deps, is_view or bool(_AS_VIEW.search(sql))))
+            declared = _MATERIALIZED.search(sql)
+            as_view = declared.group(1) == "view" if declared else is_view
+            models.append(Model(name, path, sql, deps, as_view))
     return models
 
 

@@ -1,3 +1,4 @@
+-- materialized: table (an aggregate, computed once at build time so queries are instant)
 -- One row per account and UTC day on which it posted (days without posts have no row).
 -- va_id is the account's VA (accounts.va_id), as in va_performance. Engagement rate =
 -- 100 * sum(engagement) / sum(views) over the day's posts where both are known.

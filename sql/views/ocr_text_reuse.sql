@@ -1,3 +1,4 @@
+-- materialized: table (an aggregate, computed once at build time so queries are instant)
 -- One row per OCR text (text_hash) that appears, identical and non-blank, on more than
 -- one post: the same hook reused. va_id is the account's VA (accounts.va_id). Lists are
 -- ordered by post time, so post_ids[i] and views_per_post[i] belong together.

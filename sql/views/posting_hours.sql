@@ -1,3 +1,4 @@
+-- materialized: table (an aggregate, computed once at build time so queries are instant)
 -- Views and engagement by UTC weekday and hour of posting: all 7 x 24 cells, so a
 -- heatmap has no holes (cells without posts have posts = 0, views = 0, NULL averages).
 -- weekday is ISO (1 = Monday ... 7 = Sunday). Engagement rate = 100 * sum(engagement) /

@@ -1,3 +1,4 @@
+-- materialized: table (an aggregate, computed once at build time so queries are instant)
 -- One row per slide image (image_id) used in more than one post: which posts, accounts
 -- and VAs used it and the views each use got. A use is one post (an image repeated inside
 -- one post counts once); va_id is the account's VA (accounts.va_id). Lists are ordered by

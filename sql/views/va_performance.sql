@@ -1,3 +1,4 @@
+-- materialized: table (an aggregate, computed once at build time so queries are instant)
 -- One row per VA: volume, reach and engagement of the posts of its accounts.
 -- A post belongs to its account's VA (accounts.va_id, the VA named on most of the
 -- account's rows), not to the VA written on its own CSV row: rows with an empty `va`
