@@ -3,8 +3,9 @@
 A model is one SELECT in ``sql/<schema>/<table>.sql``; the runner wraps it in
 ``CREATE TABLE <schema>.<table> AS``. Files in ``sql/views/`` become views in ``main``
 (the analytics views), created after the tables they read; a header line
-``-- materialized: view`` or ``-- materialized: table`` overrides the default. Dependencies are read from the SQL itself: any
-``raw.x``, ``staging.x`` or ``main.x`` it mentions. ``raw`` tables are inputs loaded by
+``-- materialized: view`` or ``-- materialized: table`` overrides the default.
+Dependencies are read from the SQL itself: any ``raw.x``, ``staging.x`` or ``main.x``
+it mentions. ``raw`` tables are inputs loaded by
 Python; a few steps that need Python (reading bytes back from the CSV) are registered
 as Python models with their dependencies, and run at their place in the order.
 """
