@@ -187,3 +187,15 @@ def test_the_database_opens_in_the_duckdb_cli_shell(published):
     assert done.stdout.split() == ["n", "6", "s", "12"]
     # And in the Python duckdb the project pins.
     assert query(published / "tikdb.duckdb", "SELECT count(*) FROM slides") == [(12,)]
+
+
+def test_an_unreadable_previous_warehouse_is_replaced_with_a_warning(tmp_path, published):
+    live = (published / "tikdb.duckdb").resolve()
+    live.write_bytes(b"this is not a DuckDB file" * 100)
+    result = run_build(tmp_path, tmp_path / "master.csv", out=published)
+    assert len(result.warnings) == 2  # no OCR folder, and the lost history
+    assert result.warnings[1].startswith(
+        f"{published / 'tikdb.duckdb'}: the previous warehouse cannot be read ("
+    )
+    assert result.warnings[1].endswith("); its build history is not carried over")
+    assert query(result.db_path, "SELECT run_id FROM import_log") == [(result.run_id,)]

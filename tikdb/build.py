@@ -58,9 +58,9 @@ RAW_INPUTS = (
 STORAGE_VERSION = "v1.2.0"
 
 Progress = Callable[[str], None]
-_CSV_STREAM = "_tikdb_csv_stream"
 # Where each schema's tables are created: intermediates in memory, published in the file.
 CATALOGS = {"raw": "memory", "staging": "memory", "main": "wh"}
+_CSV_STREAM = "_tikdb_csv_stream"
 _CSV_LINES = "_tikdb_csv_lines"
 
 
@@ -69,7 +69,7 @@ class BuildOptions:
     csv_path: Path
     ocr_dir: Path | None
     out_dir: Path
-    memory_limit: str | None = None  # e.g. "4GB"; default: a share of the machine
+    memory_limit: str | None = None  # e.g. "4GB"; default: default_memory_limit()
     threads: int | None = None
     check_settings: CheckSettings = field(default_factory=CheckSettings)
     # Also write posts and slides as parquet/<table>/month=YYYY-MM/*.parquet (hive layout).
@@ -413,16 +413,21 @@ def _data_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
 def _write_import_log(con: duckdb.DuckDBPyConnection, out_dir: Path, warnings: list[str]) -> None:
     for table in HISTORY_TABLES:
         con.execute((sql_dir() / "schema" / f"{table}.sql").read_text(encoding="utf-8"))
-    _copy_history(con, Path(out_dir) / publish.DB_NAME)
+    warning = _copy_history(con, Path(out_dir) / publish.DB_NAME)
+    if warning:
+        warnings.append(warning)
     finished = datetime.now(UTC).replace(tzinfo=None)
     con.execute("UPDATE memory.raw.build SET finished_at = ?, warnings = ?", [finished, warnings])
     con.execute((sql_dir() / "schema" / "import_log_row.sql").read_text(encoding="utf-8"))
 
 
-def _copy_history(con: duckdb.DuckDBPyConnection, live_db: Path) -> None:
-    """Carry the build and check history of the warehouse being replaced into the new one."""
+def _copy_history(con: duckdb.DuckDBPyConnection, live_db: Path) -> str | None:
+    """Carry the build and check history of the warehouse being replaced into the new one.
+
+    Returns a warning when the previous warehouse exists but cannot be read.
+    """
     if not live_db.exists():
-        return
+        return None
     try:
         con.execute(f"ATTACH {sql_string(str(live_db))} AS previous (READ_ONLY)")
     except duckdb.Error as exc:
@@ -432,7 +437,10 @@ def _copy_history(con: duckdb.DuckDBPyConnection, live_db: Path) -> None:
                 f"{live_db}: is open for writing by another process; close it (or open it "
                 "with -readonly) and build again."
             ) from exc
-        return  # an unreadable previous warehouse has no history worth keeping
+        return (
+            f"{live_db}: the previous warehouse cannot be read ({message}); "
+            "its build history is not carried over"
+        )
     try:
         present = {
             row[0]
@@ -446,6 +454,7 @@ def _copy_history(con: duckdb.DuckDBPyConnection, live_db: Path) -> None:
                 con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM previous.main.{table}")
     finally:
         con.execute("DETACH previous")
+    return None
 
 
 ACCOUNTING_COLUMNS = (
