@@ -80,7 +80,8 @@ def build(
         Path, typer.Option(readable=False, help="The warehouse directory.")
     ] = DEFAULT_OUT,
     memory_limit: Annotated[
-        str | None, typer.Option(help="DuckDB memory limit, e.g. 4GB [default: half the RAM].")
+        str | None,
+        typer.Option(help="DuckDB memory limit, e.g. 4GB [default: the input size, 1-3 GB]."),
     ] = None,
     threads: Annotated[
         int | None, typer.Option(min=1, help="Worker threads [default: all cores].")
