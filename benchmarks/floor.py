@@ -25,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 
+# The master CSV's columns. A copy of tikdb.csv_input.COLUMNS on purpose: importing tikdb
+# would load Polars and PyArrow and slow the floor down by their import time.
 COLUMNS = (
     "created_date",
     "created_time",

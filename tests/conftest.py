@@ -16,6 +16,15 @@ from tikdb.build import BuildOptions, build
 from tikdb.csv_input import COLUMNS
 
 BASE_TIME = datetime(2025, 10, 1, 8, 0, 0)
+# The analytics views the warehouse publishes (sql/views/), named here so tests state them.
+VIEWS = (
+    "account_daily",
+    "ocr_text_reuse",
+    "post_performance",
+    "posting_hours",
+    "slide_reuse",
+    "va_performance",
+)
 IMAGE = (
     "https://p16-sign.tiktokcdn-us.com/tos-useast5-i-photomode-tx/{image}~tplv-photomode-image.jpeg"
     "?dr=10375&x-expires=1758391200&x-signature={sig}%3D&t=4d5b0474&ps=13740610&shp=81f88b70"

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_row, query, run_build, write_csv
+from conftest import VIEWS, make_row, query, run_build, write_csv
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -15,14 +15,6 @@ from tikdb.analyst_cli import QueryResult, duckdb_executable, rich_table, run_qu
 from tikdb.cli import app
 
 runner = CliRunner()
-VIEWS = (
-    "account_daily",
-    "ocr_text_reuse",
-    "post_performance",
-    "posting_hours",
-    "slide_reuse",
-    "va_performance",
-)
 BOARD = "SELECT va_id, display_name, posts, total_views, median_views FROM va_performance ORDER BY va_id"
 
 

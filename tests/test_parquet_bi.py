@@ -11,20 +11,12 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_row, ocr_record, query, slide_url, write_csv, write_ocr
+from conftest import VIEWS, make_row, ocr_record, query, slide_url, write_csv, write_ocr
 from typer.testing import CliRunner
 
 from tikdb.build import PUBLISHED_TABLES, BuildOptions, build
 from tikdb.cli import app
 
-VIEWS = (
-    "account_daily",
-    "ocr_text_reuse",
-    "post_performance",
-    "posting_hours",
-    "slide_reuse",
-    "va_performance",
-)
 # created = 2025-10-01 08:00 + 17 n minutes: n = 2600 is 2025-11-01 16:40
 NOVEMBER = 2600
 

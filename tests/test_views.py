@@ -21,16 +21,7 @@ from datetime import date, datetime
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_row, ocr_record, query, run_build, slide_url, write_csv, write_ocr
-
-VIEWS = (
-    "account_daily",
-    "ocr_text_reuse",
-    "post_performance",
-    "posting_hours",
-    "slide_reuse",
-    "va_performance",
-)
+from conftest import VIEWS, make_row, ocr_record, query, run_build, slide_url, write_csv, write_ocr
 
 
 def approx(x: float):
