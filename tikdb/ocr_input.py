@@ -181,8 +181,8 @@ def _describe_record(name: str, index: int, item: object) -> dict:
         if not isinstance(item, dict):
             return record
     assert isinstance(item, dict)
-    item = {k: (None if isinstance(v, _NotANumber) else v) for k, v in item.items()}
-    text_key = "ocr_text" if "ocr_text" in item else "combined_text"
+    item = _nan_as_missing(item)
+    text_key = _text_key(item)
     record.update(
         post_url=_text(item.get("post_url")),
         account=_text(item.get("account")),
@@ -205,13 +205,13 @@ def _problem(item: object) -> tuple[str, str] | None:
         missing.append("ocr_text")
     if missing:
         return "ocr_missing_key", "lacks the key " + ", ".join(f'"{k}"' for k in missing)
-    text_key = "ocr_text" if "ocr_text" in item else "combined_text"
+    text_key = _text_key(item)
     # A NaN (pandas' missing value) in the post URL or the text leaves nothing to load; in
     # the other keys (copies and metadata) it is read as a missing value.
     for key in ("post_url", text_key):
         if isinstance(item[key], _NotANumber):
             return "ocr_bad_value", f'"{key}" is {item[key].token}, which is not valid JSON'
-    item = {k: (None if isinstance(v, _NotANumber) else v) for k, v in item.items()}
+    item = _nan_as_missing(item)
     for key in ("post_url", text_key):
         if not isinstance(item[key], str):
             return "ocr_bad_value", f'"{key}" is not a string'
@@ -222,6 +222,15 @@ def _problem(item: object) -> tuple[str, str] | None:
         if key in item and item[key] is not None and not isinstance(item[key], str):
             return "ocr_bad_value", f'"{key}" is not a string: {item[key]!r}'
     return None
+
+
+def _text_key(item: dict) -> str:
+    """The key that holds the OCR text: ocr_text, or combined_text in older files."""
+    return "ocr_text" if "ocr_text" in item else "combined_text"
+
+
+def _nan_as_missing(item: dict) -> dict:
+    return {k: (None if isinstance(v, _NotANumber) else v) for k, v in item.items()}
 
 
 def _json_type(value: object) -> str:
