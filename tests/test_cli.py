@@ -125,6 +125,15 @@ def test_the_installed_console_script_runs(tmp_path, rows):
     assert "posts\t6" in done.stdout.splitlines()
 
 
+@pytest.mark.parametrize("command", ["build", "check", "generate", "shell", "sql", "report"])
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(command):
+    from pathlib import Path
+
+    assert "Example: tikdb " + command in invoke(command, "--help").stdout.replace("\n", " ")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"| `tikdb {command}" in readme
+
+
 def test_version_and_help(tmp_path):
     from tikdb import __version__
 
