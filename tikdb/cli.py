@@ -81,7 +81,7 @@ def build(
     ] = DEFAULT_OUT,
     memory_limit: Annotated[
         str | None,
-        typer.Option(help="DuckDB memory limit, e.g. 4GB [default: the input size, 1-3 GB]."),
+        typer.Option(help="DuckDB memory limit, e.g. 4GB [default: the input size, 1-2 GB]."),
     ] = None,
     threads: Annotated[
         int | None, typer.Option(min=1, help="Worker threads [default: all cores].")
