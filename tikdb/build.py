@@ -85,7 +85,6 @@ class BuildResult:
     rejects_by_reason: list[tuple[str, str, int]]
     warnings: list[str]
     elapsed_seconds: float
-    accounting: dict[str, int] = field(default_factory=dict)
     checks: CheckReport | None = None
 
 
@@ -191,7 +190,6 @@ def _build_staged(
                 "GROUP BY ALL ORDER BY 1, 3 DESC, 2"
             ).fetchall()
         ]
-        accounting = _accounting(con, run_id)
         # Parquet files need not keep the tables' row order; letting DuckDB write them
         # in parallel is about twice as fast on big tables.
         con.execute("SET preserve_insertion_order = false")
@@ -219,7 +217,6 @@ def _build_staged(
         rejects_by_reason=rejects,
         warnings=warnings,
         elapsed_seconds=0.0,
-        accounting=accounting,
         checks=checks,
     )
 
@@ -456,29 +453,6 @@ def _copy_history(con: duckdb.DuckDBPyConnection, live_db: Path) -> str | None:
     finally:
         con.execute("DETACH previous")
     return None
-
-
-ACCOUNTING_COLUMNS = (
-    "csv_records",
-    "csv_loaded",
-    "csv_duplicates",
-    "csv_rejected",
-    "slide_parts",
-    "slides_loaded",
-    "slides_rejected",
-    "ocr_records",
-    "ocr_loaded",
-    "ocr_duplicates",
-    "ocr_rejected",
-)
-
-
-def _accounting(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
-    row = con.execute(
-        f"SELECT {', '.join(ACCOUNTING_COLUMNS)} FROM main.import_log WHERE run_id = ?",
-        [run_id],
-    ).fetchone()
-    return dict(zip(ACCOUNTING_COLUMNS, row, strict=True))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -68,10 +68,6 @@ class CheckReport:
         return [r for r in self.results if not r.passed and r.severity == "error"]
 
     @property
-    def failed_warnings(self) -> list[RuleResult]:
-        return [r for r in self.results if not r.passed and r.severity == "warn"]
-
-    @property
     def ok(self) -> bool:
         return not self.failed_errors
 

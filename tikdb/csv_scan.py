@@ -121,9 +121,9 @@ def _scan(path: Path, f, size: int) -> ScanResult:
     # Pipeline: read and hash chunk k+1 while workers find the marks of chunk k.
     with ThreadPoolExecutor(WORKERS) as pool, ThreadPoolExecutor(1) as hasher:
         pending: deque = deque()
-        for chunk, offset, at_eof in _chunks(f, header_end, size):
+        for chunk, offset in _chunks(f, header_end, size):
             hasher.submit(digest.update, chunk)
-            pending.append(pool.submit(_find_marks, chunk, offset, at_eof))
+            pending.append(pool.submit(_find_marks, chunk, offset))
             while len(pending) > WORKERS:
                 state.add(pending.popleft().result(), eof=False, path=path)
         while pending:
@@ -168,9 +168,9 @@ def _check_is_readable_file(path: Path) -> None:
         ) from exc
 
 
-def _chunks(f, offset: int, size: int) -> Iterator[tuple[memoryview, int, bool]]:
-    """Yield (bytes, absolute offset, at_eof) pieces of the file, each ending after a LF
-    except the last. Reads into fresh buffers, so pieces stay valid while workers use them."""
+def _chunks(f, offset: int, size: int) -> Iterator[tuple[memoryview, int]]:
+    """Yield (bytes, absolute offset) pieces of the file, each ending after a LF except
+    the last. Reads into fresh buffers, so pieces stay valid while workers use them."""
     tail = b""
     while True:
         want = CHUNK_BYTES
@@ -178,22 +178,21 @@ def _chunks(f, offset: int, size: int) -> Iterator[tuple[memoryview, int, bool]]
         buf[: len(tail)] = tail
         n = f.readinto(memoryview(buf)[len(tail) :])
         end = len(tail) + n
-        at_eof = offset + end >= size or n == 0
-        if at_eof:
+        if offset + end >= size or n == 0:
             if end:
-                yield memoryview(buf)[:end], offset, True
+                yield memoryview(buf)[:end], offset
             return
         cut = buf.rfind(b"\n", 0, end)
         if cut < 0:
             if end > MAX_RECORD_BYTES:
-                # A single line this long is not an export record; find_marks would still
-                # work, but holding it whole is the wrong trade. Hand it over as is.
-                yield memoryview(buf)[:end], offset, False
+                # No export line is this long (a quote never closes); hand it over so the
+                # record-length check in _State.add stops the scan with a clear error.
+                yield memoryview(buf)[:end], offset
                 offset, tail = offset + end, b""
                 continue
             tail = bytes(buf[:end])
             continue
-        yield memoryview(buf)[: cut + 1], offset, False
+        yield memoryview(buf)[: cut + 1], offset
         tail = bytes(buf[cut + 1 : end])
         offset += cut + 1
 
@@ -250,7 +249,7 @@ class _Marks:
         )
 
 
-def _find_marks(chunk: memoryview, offset: int, at_eof: bool) -> _Marks:
+def _find_marks(chunk: memoryview, offset: int) -> _Marks:
     """The marks of one chunk (runs in a worker thread; numpy releases the GIL)."""
     buf = np.frombuffer(chunk, dtype=np.uint8)
     n = len(buf)
