@@ -261,3 +261,43 @@ def test_import_log_keeps_history_across_builds(tmp_path, rows):
         (first.run_id, digest, size, "published"),
         (second.run_id, digest, size, "published"),
     ]
+
+
+def _disagreeing_scan(how: str):
+    """An open_csv whose scan disagrees with what the CSV parser will read."""
+    import tikdb.build
+
+    real_open = tikdb.build.open_csv
+
+    def open_csv(path, work_dir):
+        csv = real_open(path, work_dir)
+        scan = csv.scan
+        if how == "one record fewer":
+            # The parser reads a record the scanner did not find.
+            scan.good_starts = scan.good_starts[:-1]
+            scan.good_ends = scan.good_ends[:-1]
+            scan.good_lines = scan.good_lines[:-1]
+            scan.good_line_spans = scan.good_line_spans[:-1]
+        else:
+            # The scanner thinks the second record spans two lines; the parser saw one.
+            scan.good_line_spans = scan.good_line_spans.copy()
+            scan.good_line_spans[1] = 2
+        return csv
+
+    return open_csv
+
+
+@pytest.mark.parametrize("how", ["one record fewer", "a record spans another line"])
+def test_a_parser_that_disagrees_with_the_scanner_stops_the_build(
+    tmp_path, rows, monkeypatch, how
+):
+    import tikdb.build
+    from tikdb.errors import BuildError
+
+    monkeypatch.setattr(tikdb.build, "open_csv", _disagreeing_scan(how))
+    csv_path = write_csv(tmp_path / "master.csv", rows)
+    with pytest.raises(BuildError, match="line numbers would be wrong") as caught:
+        run_build(tmp_path, csv_path)
+    if how != "one record fewer":
+        assert "near line 3" in str(caught.value)
+    assert not (tmp_path / "warehouse" / "tikdb.duckdb").exists()

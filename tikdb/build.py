@@ -28,7 +28,7 @@ from tikdb.checks import (
     run_rules,
     store_results,
 )
-from tikdb.csv_input import CsvInput, line_numbers, open_csv, record_batches, shown
+from tikdb.csv_input import CsvInput, open_csv, shown, write_records
 from tikdb.errors import BuildError
 from tikdb.models import PythonModel, execution_order, load_models, run_models, sql_dir
 from tikdb.ocr_input import OcrInput, read_ocr
@@ -60,8 +60,6 @@ STORAGE_VERSION = "v1.2.0"
 Progress = Callable[[str], None]
 # Where each schema's tables are created: intermediates in memory, published in the file.
 CATALOGS = {"raw": "memory", "staging": "memory", "main": "wh"}
-_CSV_STREAM = "_tikdb_csv_stream"
-_CSV_LINES = "_tikdb_csv_lines"
 
 
 @dataclass(frozen=True)
@@ -155,7 +153,7 @@ def _build_staged(
         con.execute("USE wh")
         con.execute("SET search_path = 'wh.main,memory.staging,memory.raw'")
         con.execute((sql_dir() / "macros.sql").read_text(encoding="utf-8"))
-        _load_raw(con, csv, ocr, run_id, started, warnings)
+        _load_raw(con, csv, ocr, run_id, started, warnings, staging / "tmp")
 
         report("transforming")
         reject_text = PythonModel(
@@ -242,6 +240,7 @@ def _load_raw(
     run_id: str,
     started: datetime,
     warnings: list[str],
+    work_dir: Path,
 ) -> None:
     ocr_inputs = [
         {"path": str(f.path), "bytes": f.size, "sha256": f.sha256, "records": f.records}
@@ -326,18 +325,13 @@ def _load_raw(
     }
     for name, table in tables.items():
         _create_from_arrow(con, f"memory.{name}", table)
-    # The Arrow stream from Polars is copied into a table before the SQL types it: DuckDB
-    # reads a Python stream on one thread, but types a table on all of them.
-    con.register(_CSV_STREAM, record_batches(csv))
-    con.register(_CSV_LINES, line_numbers(csv.scan))
-    try:
-        con.execute(
-            "CREATE TABLE memory.raw.csv_records AS SELECT b.*, l.line, l.line_span "
-            f"FROM {_CSV_STREAM} AS b POSITIONAL JOIN {_CSV_LINES} AS l"
-        )
-    finally:
-        con.unregister(_CSV_STREAM)
-        con.unregister(_CSV_LINES)
+    # The records stay on disk, in a Parquet file DuckDB scans on all cores when the
+    # models read them; only the typed, narrower tables are held in memory.
+    records = write_records(csv, work_dir / "csv_records.parquet")
+    con.execute(
+        "CREATE VIEW memory.raw.csv_records AS "
+        f"SELECT * FROM read_parquet({sql_string(str(records))})"
+    )
 
 
 def _create_from_arrow(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
@@ -386,12 +380,18 @@ def _assert_csv_alignment(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None
     has extra lines. A mismatch would put wrong line numbers on rows, so it stops the build.
     """
     expected = len(csv.scan.good_starts)
-    got, first_bad = con.execute(
-        "SELECT count(*), min(line) FILTER (WHERE field_newlines <> line_span - 1) "
-        "FROM staging.csv_posts"
+    # A side that ran out of records is padded with NULLs, hence IS DISTINCT FROM.
+    got, misaligned, first_bad = con.execute(
+        "SELECT count(*), count(*) FILTER (misaligned), min(record_no) FILTER (misaligned) "
+        "FROM (SELECT record_no, field_newlines IS DISTINCT FROM line_span - 1 AS misaligned "
+        "FROM staging.csv_posts)"
     ).fetchone()
-    if got != expected or first_bad is not None:
-        where = f"near line {first_bad}" if first_bad is not None else ""
+    if got != expected or misaligned:
+        lines = csv.scan.good_lines
+        if first_bad is not None and first_bad < len(lines):
+            where = f"near line {int(lines[first_bad])}"
+        else:
+            where = ""
         raise BuildError(
             f"{csv.path}: the CSV parser read {got} records but the scanner found {expected} "
             f"{where}; the line numbers would be wrong, so nothing was published. "

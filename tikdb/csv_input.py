@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
 
 from tikdb.csv_scan import ScanResult, scan_csv
-from tikdb.errors import InputError
+from tikdb.errors import BuildError, InputError
 
 COLUMNS = (
     "created_date",
@@ -33,7 +32,6 @@ COLUMNS = (
     "slides",
     "source",
 )
-BATCH_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -131,14 +129,17 @@ def _merged_ranges(scan: ScanResult) -> list[tuple[int, int]]:
     return ranges
 
 
-def record_batches(csv: CsvInput, batch_rows: int = BATCH_ROWS) -> pa.RecordBatchReader:
-    """Stream the good records as Arrow batches of text columns plus ``record_no``.
+def write_records(csv: CsvInput, target: Path) -> Path:
+    """Write the good records to a Parquet file: text columns, ``record_no``, ``line``,
+    ``line_span`` and ``field_newlines``; return ``target``.
 
-    ``record_no`` is the 0-based position among the good records, which is how the
-    build joins each record to its line number from the scan.
+    ``record_no`` is the 0-based position among the good records. Polars streams the
+    file on all cores with bounded memory, and DuckDB then reads the Parquet file in
+    parallel straight from disk; the raw text is never held in memory as a whole (a
+    Python Arrow stream is read on one thread, and a table of it costs its full size).
     """
     ncols = len(csv.scan.header)
-    lazy = (
+    records = (
         pl.scan_csv(
             csv.parse_path,
             has_header=False,
@@ -154,29 +155,32 @@ def record_batches(csv: CsvInput, batch_rows: int = BATCH_ROWS) -> pa.RecordBatc
             # which proves that Polars and the scanner split the file the same way.
             pl.sum_horizontal(
                 pl.col(f"c{i}").str.count_matches("\n", literal=True) for i in range(ncols)
-            ).alias("field_newlines"),
+            )
+            .cast(pl.Int64)
+            .alias("field_newlines"),
         )
         .with_row_index("record_no")
     )
-    schema = pa.schema(
-        [pa.field("record_no", pa.int64())]
-        + [pa.field(name, pa.large_string()) for name in COLUMNS]
-        + [pa.field("field_newlines", pa.int64())]
+    # The scanner's line numbers, side by side with the parsed records (the build proves
+    # that each record's newlines match its line span). Different heights fail the sink.
+    lines = pl.LazyFrame(
+        {"line": csv.scan.good_lines, "line_span": csv.scan.good_line_spans},
+        schema={"line": pl.Int64, "line_span": pl.Int64},
     )
-
-    def batches():
-        for frame in lazy.collect_batches(chunk_size=batch_rows):
-            yield from frame.to_arrow().cast(schema).to_batches()
-
-    return pa.RecordBatchReader.from_batches(schema, batches())
-
-
-def line_numbers(scan: ScanResult) -> pa.Table:
-    """record_no -> (line, line_span) for the good records, in file order."""
-    return pa.table(
-        {
-            "record_no": pa.array(range(len(scan.good_lines)), pa.int64()),
-            "line": pa.array(scan.good_lines, pa.int64()),
-            "line_span": pa.array(scan.good_line_spans, pa.int64()),
-        }
+    frame = pl.concat([records, lines], how="horizontal").with_columns(
+        pl.col("record_no").cast(pl.Int64)
     )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # lz4: as fast to write as no compression, and a third of the disk space.
+    try:
+        frame.sink_parquet(target, compression="lz4", statistics=False)
+    except pl.exceptions.ShapeError as exc:
+        raise BuildError(
+            f"{csv.path}: the CSV parser and the scanner found different numbers of records; "
+            "the line numbers would be wrong, so nothing was published. "
+            "Please report this with the file."
+        ) from exc
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BuildError(f"{csv.path}: the CSV parser failed: {first}") from exc
+    return target

@@ -4,9 +4,10 @@
 -- never the URL; slides are never de-duplicated. Parts that are not URLs are rejects
 -- (staging.slide_rejects).
 WITH lists AS (
-    SELECT post_id, tikdb_slide_parts(slides) AS parts
-    FROM staging.post_rows
-    WHERE is_kept AND slides <> ''
+    SELECT rows.post_id, tikdb_slide_parts(records.slides) AS parts
+    FROM raw.csv_records AS records
+    JOIN staging.post_rows AS rows USING (record_no)
+    WHERE rows.is_kept AND records.slides <> ''
 ),
 
 parts AS (

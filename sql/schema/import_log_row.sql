@@ -18,7 +18,7 @@ SELECT
     b.csv_ignored_columns,
     -- Counted from the slide lists themselves, so the accounting check compares it with
     -- what main.slides and the slide rejects actually hold.
-    (SELECT coalesce(sum(parts), 0) FROM staging.slide_counts) AS slide_parts,
+    (SELECT coalesce(sum(slide_part_count), 0) FROM staging.post_rows WHERE is_kept) AS slide_parts,
     (SELECT count(*) FROM main.slides) AS slides_loaded,
     (SELECT count(*) FROM main.rejects WHERE entity = 'slide') AS slides_rejected,
     b.ocr_path,

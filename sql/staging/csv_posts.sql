@@ -19,6 +19,7 @@ WITH records AS (
         nullif(hashtags, '') AS hashtags,
         nullif(sound, '') AS sound,
         slides,
+        tikdb_slide_list_is_clean(slides) AS slide_list_clean,
         tikdb_blank_null(source) AS source,
         field_newlines
     FROM raw.csv_records
@@ -89,9 +90,17 @@ SELECT
     engagement_rate,
     hashtags,
     sound,
-    slides,
-    -- Non-empty parts of the slide list, counted once here for accounting.
-    CAST(len(tikdb_slide_parts(slides)) AS INTEGER) AS slide_part_count,
+    -- The slide lists themselves stay in raw.csv_records (main.slides reads them there);
+    -- only the few that need cleaning or hold a non-URL part are kept here.
+    CASE WHEN NOT slide_list_clean THEN slides END AS odd_slides,
+    -- Non-empty parts of the slide list, counted from the list for the accounting check.
+    CAST(
+        CASE
+            WHEN slides = '' THEN 0
+            WHEN slide_list_clean THEN len(string_split(slides, '|'))
+            ELSE len(tikdb_slide_parts(slides))
+        END AS INTEGER
+    ) AS slide_part_count,
     source,
     reject_reason,
     CASE reject_reason

@@ -1,5 +1,4 @@
--- materialized: view
--- The CSV records that passed every rule, with the duplicate rule applied:
+-- The CSV records that passed every rule (a table: every model after it reads it), with the duplicate rule applied:
 -- when a video id appears on several lines, the last line wins (a later row in the
 -- export supersedes an earlier one); the others become `duplicate_post` rejects.
 WITH valid AS (
