@@ -288,9 +288,7 @@ def _disagreeing_scan(how: str):
 
 
 @pytest.mark.parametrize("how", ["one record fewer", "a record spans another line"])
-def test_a_parser_that_disagrees_with_the_scanner_stops_the_build(
-    tmp_path, rows, monkeypatch, how
-):
+def test_a_parser_that_disagrees_with_the_scanner_stops_the_build(tmp_path, rows, monkeypatch, how):
     import tikdb.build
     from tikdb.errors import BuildError
 
