@@ -56,6 +56,9 @@ RAW_INPUTS = (
 # DuckDB file format readable by DuckDB 1.2 and newer (the duckdb-cli 1.5 shell included);
 # DuckDB 2.0's default format is refused by every 1.x reader.
 STORAGE_VERSION = "v1.2.0"
+# zstd level 1 rather than DuckDB's default 3: on 1M posts the slides file is 1% larger
+# and written ~1.5x faster.
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 
 Progress = Callable[[str], None]
 # Where each schema's tables are created: intermediates in memory, published in the file.
@@ -193,9 +196,7 @@ def _build_staged(
         con.execute("SET preserve_insertion_order = false")
         for name in PUBLISHED_TABLES + views:
             target = staging / "parquet" / f"{name}.parquet"
-            con.execute(
-                f"COPY main.{name} TO {sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd)"
-            )
+            con.execute(f"COPY main.{name} TO {sql_string(str(target))} ({PARQUET_OPTIONS})")
         if options.partition_by_month:
             _write_month_partitions(con, staging / "parquet")
         con.execute("CHECKPOINT wh")
@@ -476,6 +477,4 @@ def _write_month_partitions(con: duckdb.DuckDBPyConnection, parquet_dir: Path) -
     }
     for name, select in sources.items():
         target = sql_string(str(parquet_dir / name))
-        con.execute(
-            f"COPY ({select}) TO {target} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month))"
-        )
+        con.execute(f"COPY ({select}) TO {target} ({PARQUET_OPTIONS}, PARTITION_BY (month))")

@@ -26,12 +26,17 @@ WITH base AS (
     LEFT JOIN main.post_ocr AS ocr USING (post_id)
 ),
 
-ranked AS (
+-- The ranks are computed on a narrow projection and joined back by post_id: a window
+-- over the full rows (URLs, OCR text) sorts all of them, ~1.5x slower on 1M posts.
+ranks AS (
     SELECT
-        *,
-        rank() OVER (PARTITION BY va_id ORDER BY views DESC NULLS LAST) AS rank_in_va,
-        rank() OVER (PARTITION BY created_day ORDER BY views DESC NULLS LAST) AS rank_in_day
-    FROM base
+        posts.post_id,
+        rank() OVER (PARTITION BY accounts.va_id ORDER BY posts.views DESC NULLS LAST) AS rank_in_va,
+        rank() OVER (
+            PARTITION BY CAST(posts.created_at AS DATE) ORDER BY posts.views DESC NULLS LAST
+        ) AS rank_in_day
+    FROM main.posts AS posts
+    LEFT JOIN main.accounts AS accounts USING (account)
 )
 
 SELECT
@@ -53,4 +58,5 @@ SELECT
     rank_in_va,
     rank_in_day,
     source
-FROM ranked
+FROM base
+JOIN ranks USING (post_id)
