@@ -231,6 +231,9 @@ class _Marks:
         )
 
     def join(self, other: _Marks) -> _Marks:
+        if not any(len(a) for a in self.arrays()):
+            # The usual case: the previous chunk ended with a record; nothing to copy.
+            return other
         return _Marks(
             *(np.concatenate([a, b]) for a, b in zip(self.arrays(), other.arrays(), strict=True)),
             other.end,
@@ -355,9 +358,11 @@ class _State:
         bare_crs = outside_crs[~_is_line_end_cr(outside_crs, m.crs, m.newlines)]
 
         commas = m.commas[m.commas < consumed]
-        outside = commas[(np.searchsorted(quotes, commas) % 2) == 0]
-        fields = np.bincount(np.searchsorted(ends, outside, side="right"), minlength=len(ends))
-        fields = fields[: len(ends)] + 1
+        outside = commas[(np.searchsorted(quotes, commas) % 2) == 0] if len(quotes) else commas
+        # Separators per record from the running count at each record end: one search
+        # per record rather than one per comma (~15x fewer on the export).
+        before_end = np.searchsorted(outside, ends)
+        fields = np.diff(before_end, prepend=0) + 1
 
         closing = quotes[1::2]
         after = nxt[1::2]
