@@ -62,6 +62,7 @@ STORAGE_VERSION = "v1.2.0"
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 
 Progress = Callable[[str], None]
+RAW_RECORDS_FILE = "csv_records.parquet"  # in the staging area's tmp/, during the build
 # Where each schema's tables are created: intermediates in memory, published in the file.
 CATALOGS = {"raw": "memory", "staging": "memory", "main": "wh"}
 
@@ -172,6 +173,8 @@ def _build_staged(
         warnings.extend(_data_warnings(con))
         _write_import_log(con, options.out_dir, warnings)
         con.execute("DROP SCHEMA memory.raw CASCADE; DROP SCHEMA memory.staging CASCADE;")
+        # The raw records file is ~30% of the CSV's size; free the disk before writing.
+        (staging / "tmp" / RAW_RECORDS_FILE).unlink()
 
         report("checking")
         checks = run_rules(con, load_rules(), options.check_settings)
@@ -192,10 +195,7 @@ def _build_staged(
                 "GROUP BY ALL ORDER BY 1, 3 DESC, 2"
             ).fetchall()
         ]
-        _write_parquet(con, PUBLISHED_TABLES + views, staging / "parquet")
-        if options.partition_by_month:
-            _write_month_partitions(con, staging / "parquet")
-        con.execute("CHECKPOINT wh")
+        _write_files(con, PUBLISHED_TABLES + views, staging / "parquet", options.partition_by_month)
         con.execute("USE memory")
         con.execute("DETACH wh")
     except duckdb.Error as exc:
@@ -216,23 +216,36 @@ def _build_staged(
     )
 
 
-def _write_parquet(con: duckdb.DuckDBPyConnection, names: tuple[str, ...], target: Path) -> None:
-    """Write each table or view to ``target/<name>.parquet``, two files at a time.
+def _write_files(
+    con: duckdb.DuckDBPyConnection,
+    names: tuple[str, ...],
+    parquet_dir: Path,
+    partition_by_month: bool,
+) -> None:
+    """Checkpoint the staged DuckDB file and write ``parquet_dir/<name>.parquet`` for
+    each table and view, two jobs at a time.
 
-    Parquet files need not keep the tables' row order, which lets DuckDB write a big
-    table on all threads (about twice as fast). Small tables are one row group, written
-    on one thread, so two writers at once keep both cores busy on small builds.
+    Small tables are one row group, which DuckDB compresses (at the checkpoint) or
+    writes to Parquet on one thread; running two jobs at once keeps both cores busy on
+    small builds. A checkpoint runs alongside readers. Parquet files need not keep the
+    tables' row order, which lets DuckDB write a big table on all threads.
     """
     con.execute("SET preserve_insertion_order = false")
 
-    def write(name: str) -> None:
+    def on_cursor(*statements: str) -> None:
         with con.cursor() as cursor:
             cursor.execute("USE wh")
-            path = sql_string(str(target / f"{name}.parquet"))
-            cursor.execute(f"COPY main.{name} TO {path} ({PARQUET_OPTIONS})")
+            for statement in statements:
+                cursor.execute(statement)
 
+    jobs = [("CHECKPOINT wh",)]
+    for name in names:
+        path = sql_string(str(parquet_dir / f"{name}.parquet"))
+        jobs.append((f"COPY main.{name} TO {path} ({PARQUET_OPTIONS})",))
+    if partition_by_month:
+        jobs.append(_month_partition_statements(parquet_dir))
     with ThreadPoolExecutor(2) as pool:
-        for future in [pool.submit(write, name) for name in names]:
+        for future in [pool.submit(on_cursor, *job) for job in jobs]:
             future.result()
 
 
@@ -344,7 +357,7 @@ def _load_raw(
         _create_from_arrow(con, f"memory.{name}", table)
     # The records stay on disk, in a Parquet file DuckDB scans on all cores when the
     # models read them; only the typed, narrower tables are held in memory.
-    records = write_records(csv, work_dir / "csv_records.parquet")
+    records = write_records(csv, work_dir / RAW_RECORDS_FILE)
     con.execute(
         "CREATE VIEW memory.raw.csv_records AS "
         f"SELECT * FROM read_parquet({sql_string(str(records))})"
@@ -477,8 +490,9 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _write_month_partitions(con: duckdb.DuckDBPyConnection, parquet_dir: Path) -> None:
-    """Write posts and slides again, hive-partitioned by the post's UTC month.
+def _month_partition_statements(parquet_dir: Path) -> tuple[str, ...]:
+    """The statements that write posts and slides again, hive-partitioned by the post's
+    UTC month.
 
     ``parquet/posts/month=2025-10/data_0.parquet``; a slide gets the month of its post.
     The single-file ``posts.parquet`` and ``slides.parquet`` are written as well. The
@@ -491,6 +505,8 @@ def _write_month_partitions(con: duckdb.DuckDBPyConnection, parquet_dir: Path) -
             "FROM main.slides AS slides JOIN main.posts AS posts USING (post_id)"
         ),
     }
-    for name, select in sources.items():
-        target = sql_string(str(parquet_dir / name))
-        con.execute(f"COPY ({select}) TO {target} ({PARQUET_OPTIONS}, PARTITION_BY (month))")
+    return tuple(
+        f"COPY ({select}) TO {sql_string(str(parquet_dir / name))} "
+        f"({PARQUET_OPTIONS}, PARTITION_BY (month))"
+        for name, select in sources.items()
+    )
