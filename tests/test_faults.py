@@ -27,6 +27,7 @@ def snapshot(out: Path) -> dict[str, str]:
 
 
 KILL_POINTS = 22
+PHASES = ("reading", "transforming", "checking", "writing", "publishing")
 
 
 def build_cmd(data: Path, out: Path) -> list[str]:
@@ -70,15 +71,27 @@ def test_sigkill_at_many_points_leaves_a_working_warehouse(tmp_path):
 
     outcomes: list[int] = []
     reached: list[str] = []  # the last phase each killed build had announced
-    for i in range(KILL_POINTS):
-        delay = duration * (0.4 + 0.7 * i / (KILL_POINTS - 1))
+    # Kills at points spread over the build's duration, and one right as each phase is
+    # announced (some phases take a few milliseconds on this small input, so timed kills
+    # alone would miss them now and then).
+    plans: list[tuple[str, float]] = [
+        ("timed", duration * (0.4 + 0.7 * i / (KILL_POINTS - 1))) for i in range(KILL_POINTS)
+    ]
+    plans += [("at phase", phase) for phase in PHASES]
+    for i, (kind, when) in enumerate(plans):
         proc = subprocess.Popen(
             build_cmd(new_data, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
-        time.sleep(delay)
+        seen: list[str] = []
+        if kind == "timed":
+            time.sleep(when)
+        else:
+            while (line := proc.stderr.readline()) and line.strip() != when:
+                seen.append(line.strip())
+            seen.append(line.strip())
         proc.send_signal(signal.SIGKILL)
         code = proc.wait()
-        phases = proc.stderr.read().split()
+        phases = seen + proc.stderr.read().split()
         reached.append(phases[-1] if phases else "starting")
         posts = db_posts(out)
         # Either the kill came before the commit point and nothing changed, or the new
@@ -100,8 +113,8 @@ def test_sigkill_at_many_points_leaves_a_working_warehouse(tmp_path):
         outcomes.append(posts)
 
     # The kills landed in every phase of the work, mostly before the commit point.
-    assert {"reading", "transforming", "checking", "writing"} <= set(reached), reached
-    assert outcomes.count(3000) >= KILL_POINTS // 2, reached
+    assert set(PHASES) <= set(reached), reached
+    assert outcomes.count(3000) >= len(plans) // 2, reached
     final = subprocess.run(build_cmd(new_data, out), capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
     assert db_posts(out) == 15000

@@ -62,6 +62,7 @@ STORAGE_VERSION = "v1.2.0"
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 
 Progress = Callable[[str], None]
+PARALLEL_MODELS_BELOW = 128 * 2**20  # bytes of CSV; ~170k posts
 RAW_RECORDS_FILE = "csv_records.parquet"  # in the staging area's tmp/, during the build
 # Where each schema's tables are created: intermediates in memory, published in the file.
 CATALOGS = {"raw": "memory", "staging": "memory", "main": "wh"}
@@ -159,9 +160,7 @@ def _build_staged(
             f"ATTACH {sql_string(str(staged_db))} AS wh (STORAGE_VERSION '{STORAGE_VERSION}')"
         )
         con.execute("CREATE SCHEMA memory.raw; CREATE SCHEMA memory.staging;")
-        con.execute("USE wh")
-        con.execute("SET search_path = 'wh.main,memory.staging,memory.raw'")
-        con.execute((sql_dir() / "macros.sql").read_text(encoding="utf-8"))
+        _prepare_connection(con)
         _load_raw(con, csv, ocr, run_id, started, warnings, staging / "tmp")
 
         report("transforming")
@@ -172,7 +171,13 @@ def _build_staged(
         )
         models = load_models()
         ordered = execution_order([*models, reject_text], RAW_INPUTS)
-        run_models(con, ordered, catalogs=CATALOGS)
+        run_models(
+            con,
+            ordered,
+            catalogs=CATALOGS,
+            workers=_model_workers(csv.scan.size, options.threads),
+            prepare_cursor=_prepare_connection,
+        )
         _assert_csv_alignment(con, csv)
         warnings.extend(_data_warnings(con))
         _write_import_log(con, options.out_dir, warnings)
@@ -218,6 +223,23 @@ def _build_staged(
         elapsed_seconds=0.0,
         checks=checks,
     )
+
+
+def _prepare_connection(con: duckdb.DuckDBPyConnection) -> None:
+    """Name resolution and the helper macros the models need (both per connection)."""
+    con.execute("USE wh")
+    con.execute("SET search_path = 'wh.main,memory.staging,memory.raw'")
+    con.execute((sql_dir() / "macros.sql").read_text(encoding="utf-8"))
+
+
+def _model_workers(input_bytes: int, threads: int | None) -> int:
+    """Models built at once: two on small inputs, where DuckDB runs each statement on
+    one thread (a table under ~120k rows is one row group), so a second model keeps the
+    other core busy. Big inputs already use every thread per statement, and two at once
+    would only add memory pressure."""
+    if (threads or os.cpu_count() or 1) < 2:
+        return 1
+    return 2 if input_bytes < PARALLEL_MODELS_BELOW else 1
 
 
 def _write_files(

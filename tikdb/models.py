@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import graphlib
 import re
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,19 +117,69 @@ def run_models(
     ordered: list[Model | PythonModel],
     on_model: Callable[[str], None] | None = None,
     catalogs: dict[str, str] | None = None,
+    workers: int = 1,
+    prepare_cursor: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> None:
-    """Create each model in order; ``catalogs`` maps a schema to the database it lives in."""
-    for model in ordered:
-        if on_model:
-            on_model(model.name)
-        if isinstance(model, PythonModel):
-            model.run(con)
-            continue
-        kind = "VIEW" if model.is_view else "TABLE"
-        schema = model.name.split(".", 1)[0]
-        target = f"{catalogs[schema]}.{model.name}" if catalogs else model.name
-        try:
-            con.execute(f"CREATE OR REPLACE {kind} {target} AS\n{model.sql}")
-        except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise BuildError(f"{model.path}: {first}") from exc
+    """Create each model after the models it reads; ``catalogs`` maps a schema to the
+    database it lives in.
+
+    With ``workers`` > 1, models whose inputs are ready run at the same time, each on
+    its own cursor (a connection of its own, made ready by ``prepare_cursor``: temporary
+    macros and settings are per connection). The first failure stops the run.
+    """
+    if workers <= 1:
+        for model in ordered:
+            _run_model(con, model, on_model, catalogs)
+        return
+
+    by_name = {m.name: m for m in ordered}
+    sorter = graphlib.TopologicalSorter({m.name: m.deps & set(by_name) for m in ordered})
+    sorter.prepare()
+    local = threading.local()
+    cursors: list[duckdb.DuckDBPyConnection] = []
+    lock = threading.Lock()
+
+    def run(name: str) -> str:
+        cursor = getattr(local, "cursor", None)
+        if cursor is None:
+            cursor = local.cursor = con.cursor()
+            with lock:
+                cursors.append(cursor)
+            if prepare_cursor:
+                prepare_cursor(cursor)
+        _run_model(cursor, by_name[name], on_model, catalogs)
+        return name
+
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            running: set[Future[str]] = set()
+            while sorter.is_active():
+                # Sorted, so the order of submission (and of on_model calls) is stable.
+                running |= {pool.submit(run, name) for name in sorted(sorter.get_ready())}
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    sorter.done(future.result())
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _run_model(
+    con: duckdb.DuckDBPyConnection,
+    model: Model | PythonModel,
+    on_model: Callable[[str], None] | None,
+    catalogs: dict[str, str] | None,
+) -> None:
+    if on_model:
+        on_model(model.name)
+    if isinstance(model, PythonModel):
+        model.run(con)
+        return
+    kind = "VIEW" if model.is_view else "TABLE"
+    schema = model.name.split(".", 1)[0]
+    target = f"{catalogs[schema]}.{model.name}" if catalogs else model.name
+    try:
+        con.execute(f"CREATE OR REPLACE {kind} {target} AS\n{model.sql}")
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise BuildError(f"{model.path}: {first}") from exc
