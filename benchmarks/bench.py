@@ -46,10 +46,10 @@ TEN_MILLION = 10_000_000
 PHASES = ("reading", "transforming", "checking", "writing", "publishing")
 PHASE_NOTES = {
     "startup": "process start, imports, argument parsing",
-    "reading": "scan the CSV records, read the OCR JSON",
-    "transforming": "the SQL models, in memory",
-    "checking": "write the staged DuckDB file, run the check rules",
-    "writing": "row counts, Parquet files",
+    "reading": "scan the CSV records, Polars writes them to Parquet, read the OCR JSON",
+    "transforming": "the SQL models (published tables go into the staged file), import log",
+    "checking": "the check rules, on the staged warehouse",
+    "writing": "row counts, Parquet files and the final checkpoint, two at a time",
     "publishing": "swap into place, then process exit",
 }
 MB = 2**20
@@ -546,8 +546,9 @@ def render(results: dict[int, SizeResult], args: argparse.Namespace, started: da
         "directory.",
         "- The floor (`benchmarks/floor.py`) is DuckDB alone doing the unavoidable work: a "
         "pinned-dialect `read_csv`, metrics typed with `TRY_CAST`, slides exploded, both "
-        "tables written to a v1.2 `.duckdb` file and zstd Parquet, with tikdb's default "
-        "threads and memory limit. It reads no OCR and runs no checks.",
+        "tables written to a v1.2 `.duckdb` file and zstd Parquet (level 1, as tikdb "
+        "writes), on all cores with half the RAM as its memory limit (tikdb's default is "
+        "1-2 GB). It reads no OCR and runs no checks.",
         "- Peak MB (MiB) is each child's own `ru_maxrss` from `os.wait4`. Linux counts the "
         "parent's high-water RSS into an exec'd child, so no peak below the bench process's "
         f"own ({parent_mb:,.0f} MB) is measurable.",

@@ -139,9 +139,10 @@ def _build_staged(
     ocr = read_ocr(options.ocr_dir)
     warnings = _input_warnings(options, csv, ocr)
 
-    # Intermediate tables (schemas raw and staging) live in the in-memory database, which
-    # spills to the staging area's tmp/ past memory_limit; the published tables (schema
-    # main) are created directly in the staged file. Nothing is copied twice.
+    # The raw CSV records stay in a Parquet file in the staging area (raw.csv_records is
+    # a view over it). Intermediate tables (schemas raw and staging) live in the
+    # in-memory database, which spills to the staging area's tmp/ past memory_limit; the
+    # published tables (schema main) are created directly in the staged file.
     con = duckdb.connect(
         config={
             "memory_limit": options.memory_limit or default_memory_limit(csv.scan.size),
