@@ -117,6 +117,7 @@ def test_bench_writes_a_complete_report(tmp_path):
     floor_s, floor_mb = _number(steps["floor"][1]), _number(steps["floor"][3])
     build_s, build_mb = _number(steps["tikdb build"][1]), _number(steps["tikdb build"][3])
     assert floor_s > 0 and build_s > 0 and floor_mb > 0 and build_mb > 0
+
     # Ratios are tikdb ÷ floor, from the numbers printed beside them: each printed
     # number is rounded (seconds to 0.001, MB to 0.1, ratios to 0.01), so the ratio
     # must lie between the ratios of the rounding bounds.

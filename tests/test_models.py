@@ -7,9 +7,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import make_row, query, run_build, write_csv
+from conftest import make_row, query, write_csv
 
 from tikdb import build as build_module
+from tikdb.build import BuildOptions, build
 from tikdb.errors import BuildError
 from tikdb.models import Model, PythonModel, execution_order, run_models
 
@@ -76,7 +77,9 @@ def test_a_failing_model_names_its_file_and_stops_the_run(workers):
     assert "after" not in tables
 
 
-def test_a_build_publishes_the_same_tables_with_one_or_two_model_workers(tmp_path, monkeypatch):
+def test_a_build_publishes_the_same_tables_however_many_statements_run_at_once(
+    tmp_path, monkeypatch
+):
     rows = [make_row(n) for n in range(1, 40)]
     rows[5]["post_url"] = rows[4]["post_url"]  # a duplicate
     rows[7]["views"] = "lots"  # a reject
@@ -84,9 +87,24 @@ def test_a_build_publishes_the_same_tables_with_one_or_two_model_workers(tmp_pat
     csv_path = write_csv(tmp_path / "master.csv", rows)
     tables = ("posts", "slides", "vas", "accounts", "rejects", "va_performance", "slide_reuse")
     results = {}
-    for label, below in (("sequential", 0), ("parallel", 2**40)):
+    for label, below, threads in (
+        ("sequential", 0, 2),
+        ("parallel", 2**40, 2),
+        ("one thread", 2**40, 1),
+    ):
         monkeypatch.setattr(build_module, "PARALLEL_MODELS_BELOW", below)
-        out = run_build(tmp_path, csv_path, out=tmp_path / label).db_path
+        options = BuildOptions(csv_path, tmp_path / "no-ocr", tmp_path / label, threads=threads)
+        out = build(options).db_path
         results[label] = {t: query(out, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
-    assert results["sequential"] == results["parallel"]
+    assert results["sequential"] == results["parallel"] == results["one thread"]
     assert results["parallel"]["rejects"]  # the fixture did exercise the reject paths
+
+
+def test_one_thread_means_one_statement_at_a_time():
+    from tikdb.build import PARALLEL_MODELS_BELOW, _jobs_at_once
+
+    assert _jobs_at_once(1) == 1
+    assert _jobs_at_once(1, input_bytes=1000) == 1
+    assert _jobs_at_once(2) == 2
+    assert _jobs_at_once(8, input_bytes=1000) == 2
+    assert _jobs_at_once(8, input_bytes=PARALLEL_MODELS_BELOW) == 1

@@ -143,10 +143,11 @@ def _build_staged(
     # a view over it). Intermediate tables (schemas raw and staging) live in the
     # in-memory database, which spills to the staging area's tmp/ past memory_limit; the
     # published tables (schema main) are created directly in the staged file.
+    threads = options.threads or os.cpu_count() or 1
     con = duckdb.connect(
         config={
             "memory_limit": options.memory_limit or default_memory_limit(csv.scan.size),
-            "threads": options.threads or os.cpu_count() or 1,
+            "threads": threads,
             "temp_directory": str(staging / "tmp"),
             "preserve_insertion_order": True,
             # Big tables are written to the file as they are built; small ones wait in
@@ -176,7 +177,7 @@ def _build_staged(
             con,
             ordered,
             catalogs=CATALOGS,
-            workers=_model_workers(csv.scan.size, options.threads),
+            workers=_jobs_at_once(threads, csv.scan.size),
             prepare_cursor=_prepare_connection,
         )
         _assert_csv_alignment(con, csv)
@@ -205,7 +206,13 @@ def _build_staged(
                 "GROUP BY ALL ORDER BY 1, 3 DESC, 2"
             ).fetchall()
         ]
-        _write_files(con, PUBLISHED_TABLES + views, staging / "parquet", options.partition_by_month)
+        _write_files(
+            con,
+            PUBLISHED_TABLES + views,
+            staging / "parquet",
+            options.partition_by_month,
+            jobs_at_once=_jobs_at_once(threads),
+        )
         con.execute("USE memory")
         con.execute("DETACH wh")
     except duckdb.Error as exc:
@@ -233,14 +240,17 @@ def _prepare_connection(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((sql_dir() / "macros.sql").read_text(encoding="utf-8"))
 
 
-def _model_workers(input_bytes: int, threads: int | None) -> int:
-    """Models built at once: two on small inputs, where DuckDB runs each statement on
-    one thread (a table under ~120k rows is one row group), so a second model keeps the
-    other core busy. Big inputs already use every thread per statement, and two at once
-    would only add memory pressure."""
-    if (threads or os.cpu_count() or 1) < 2:
+def _jobs_at_once(threads: int, input_bytes: int = 0) -> int:
+    """Statements run at once on separate cursors: two, unless one thread was asked for.
+
+    Pass ``input_bytes`` for the models: they run two at once only on small inputs,
+    where DuckDB runs each statement on one thread (a table under ~120k rows is one row
+    group). Big inputs already use every thread per statement, and two models at once
+    would only add memory pressure.
+    """
+    if threads < 2 or input_bytes >= PARALLEL_MODELS_BELOW:
         return 1
-    return 2 if input_bytes < PARALLEL_MODELS_BELOW else 1
+    return 2
 
 
 def _write_files(
@@ -248,9 +258,10 @@ def _write_files(
     names: tuple[str, ...],
     parquet_dir: Path,
     partition_by_month: bool,
+    jobs_at_once: int,
 ) -> None:
     """Checkpoint the staged DuckDB file and write ``parquet_dir/<name>.parquet`` for
-    each table and view, two jobs at a time.
+    each table and view, ``jobs_at_once`` jobs at a time.
 
     Small tables are one row group, which DuckDB compresses (at the checkpoint) or
     writes to Parquet on one thread; running two jobs at once keeps both cores busy on
@@ -271,7 +282,7 @@ def _write_files(
         jobs.append((f"COPY main.{name} TO {path} ({PARQUET_OPTIONS})",))
     if partition_by_month:
         jobs.append(_month_partition_statements(parquet_dir))
-    with ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(jobs_at_once) as pool:
         for future in [pool.submit(on_cursor, *job) for job in jobs]:
             future.result()
 
