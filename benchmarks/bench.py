@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shlex
 import shutil
@@ -53,6 +54,8 @@ PHASE_NOTES = {
     "publishing": "swap into place, then process exit",
 }
 MB = 2**20
+STEP_LINE = re.compile(r"^  (?P<name>.+): (?P<seconds>\d+\.\d+)s$")
+SLOWEST_STEPS = 10
 
 
 class BenchError(Exception):
@@ -128,6 +131,7 @@ class SizeResult:
     phases: list[tuple[str, float]]  # (phase, seconds), startup first
     phase_run: Run
     queries: list[QueryTiming]
+    steps: list[tuple[str, str, float]] = field(default_factory=list)  # (phase, step, s)
 
     @property
     def time_ratio(self) -> float:
@@ -171,8 +175,11 @@ def run_child(cmd: Sequence[str | Path]) -> Run:
     return run
 
 
-def run_phases(cmd: Sequence[str | Path]) -> tuple[Run, list[tuple[str, float]]]:
-    """Run a ``tikdb build --verbose``, timestamping each phase line as it arrives."""
+def run_phases(
+    cmd: Sequence[str | Path],
+) -> tuple[Run, list[tuple[str, float]], list[tuple[str, str, float]]]:
+    """Run a ``tikdb build --verbose``, timestamping each phase line as it arrives and
+    collecting the step lines (``  <step>: <seconds>s``) under each phase."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         list(map(str, cmd)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -180,16 +187,20 @@ def run_phases(cmd: Sequence[str | Path]) -> tuple[Run, list[tuple[str, float]]]
     marks: list[tuple[str, float]] = [("startup", 0.0)]
     lines = []
     assert proc.stderr is not None
+    steps: list[tuple[str, str, float]] = []
     for line in proc.stderr:
         lines.append(line)
         if line.strip() in PHASES:
             marks.append((line.strip(), time.perf_counter() - started))
+        elif step := STEP_LINE.match(line):
+            steps.append((marks[-1][0], step["name"], float(step["seconds"])))
     proc.stderr.close()
     code, run = _wait(proc, started)
     if code != 0:
         _fail(cmd, code, "".join(lines))
     ends = [t for _, t in marks[1:]] + [run.seconds]
-    return run, [(name, end - start) for (name, start), end in zip(marks, ends, strict=True)]
+    phases = [(name, end - start) for (name, start), end in zip(marks, ends, strict=True)]
+    return run, phases, steps
 
 
 def _fail(cmd: Sequence[str | Path], code: int, stderr: str) -> None:
@@ -263,12 +274,12 @@ def bench_size(dataset: Dataset, args: argparse.Namespace, work: Path) -> SizeRe
     shutil.rmtree(floor_out, ignore_errors=True)
     log(f"{dataset.posts:,} posts: tikdb build --verbose (phases)")
     shutil.rmtree(wh, ignore_errors=True)
-    phase_run, phases = run_phases(commands["phases"])
+    phase_run, phases, steps = run_phases(commands["phases"])
     log(f"{dataset.posts:,} posts: tikdb check")
     check = timed("tikdb check", commands["check"], None, args.warmups, args.runs)
     log(f"{dataset.posts:,} posts: analyst queries")
     queries = run_queries_child(commands["queries"])
-    return SizeResult(dataset, floor, build, check, commands, phases, phase_run, queries)
+    return SizeResult(dataset, floor, build, check, commands, phases, phase_run, queries, steps)
 
 
 def run_queries_child(cmd: list) -> list[QueryTiming]:
@@ -483,6 +494,21 @@ def size_section(res: SizeResult, args: argparse.Namespace) -> str:
         for name, secs in res.phases
     ]
     out += [_table(["phase", "s", "share", "what"], rows, right=(1, 2)), ""]
+
+    slowest = sorted(res.steps, key=lambda step: -step[2])[:SLOWEST_STEPS]
+    out += [
+        "### Slowest steps",
+        "",
+        f"The {len(slowest)} longest of the {len(res.steps)} steps the same run printed "
+        "(`  <step>: <seconds>s` under its phase): SQL models by table, Parquet files, "
+        "the checkpoint. Below 128 MB of CSV, models and file writes run two at a time, so "
+        "steps overlap and their shares can add up to more than 100%.",
+        "",
+    ]
+    rows = [
+        [name, phase, f"{secs:.2f}", f"{100 * secs / total:.0f}%"] for phase, name, secs in slowest
+    ]
+    out += [_table(["step", "phase", "s", "share"], rows, right=(2, 3)), ""]
 
     out += [
         "### Analyst queries",

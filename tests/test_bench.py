@@ -103,6 +103,7 @@ def test_bench_writes_a_complete_report(tmp_path):
         "## Method",
         "## 300 posts",
         "### Build phases",
+        "### Slowest steps",
         "### Analyst queries",
         "## Targets",
     ):
@@ -134,6 +135,24 @@ def test_bench_writes_a_complete_report(tmp_path):
     assert [row[0] for row in phases] == ["startup", *bench.PHASES]
     total = float(re.search(r"--verbose` run: ([\d.]+) s", text).group(1))
     assert sum(_number(row[1]) for row in phases) == pytest.approx(total, abs=0.05)
+
+    # The slowest steps of that run, longest first, each under a phase of the build.
+    slowest = _rows(text, "### Slowest steps")
+    assert len(slowest) == bench.SLOWEST_STEPS
+    assert {row[1] for row in slowest} <= set(bench.PHASES)
+    seconds = [_number(row[2]) for row in slowest]
+    assert seconds == sorted(seconds, reverse=True)
+    # Each is a model, a Parquet file or one of the build's named steps.
+    named = {
+        "scan the CSV",
+        "read the OCR",
+        "CSV records to Parquet (Polars)",
+        "alignment proof, warnings, import log",
+        "check rules",
+        "checkpoint tikdb.duckdb",
+    }
+    for name, *_ in slowest:
+        assert re.fullmatch(r"(raw|staging|main)\.\w+|\w+\.parquet", name) or name in named, name
 
     queries = _rows(text, "### Analyst queries")
     assert [row[0].strip("`") for row in queries] == [n for n, _ in bench.load_queries()]

@@ -31,6 +31,32 @@ def build_args(tmp_path, csv_path):
     ]
 
 
+def test_build_verbose_prints_each_phase_then_its_timed_steps(tmp_path, rows):
+    from tikdb.build import PUBLISHED_TABLES
+    from tikdb.models import load_models
+
+    csv_path = write_csv(tmp_path / "m.csv", rows)
+    result = invoke(*build_args(tmp_path, csv_path), "--verbose")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("Warning:")]
+    phases = [line for line in lines if not line.startswith("  ")]
+    assert phases == ["reading", "transforming", "checking", "writing", "publishing"]
+    under: dict[str, list[str]] = {}
+    phase = "(before any phase)"
+    for line in lines:
+        if line.startswith("  "):
+            name, seconds = line[2:].rsplit(": ", 1)
+            assert float(seconds.removesuffix("s")) >= 0, line
+            under[phase].append(name)
+        else:
+            phase = line
+            under[phase] = []
+    # Every SQL model is a step of the transforming phase; every table a Parquet file.
+    assert {m.name for m in load_models()} <= set(under["transforming"])
+    assert {f"{t}.parquet" for t in PUBLISHED_TABLES} <= set(under["writing"])
+    assert under["checking"] == ["check rules"]
+
+
 def test_build_succeeds_with_a_plain_summary(tmp_path, rows):
     csv_path = write_csv(tmp_path / "m.csv", rows)
     result = invoke(*build_args(tmp_path, csv_path))

@@ -6,12 +6,13 @@ warehouse is replaced only when the new one is complete and its blocking checks 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,6 +63,9 @@ STORAGE_VERSION = "v1.2.0"
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 
 Progress = Callable[[str], None]
+# Told each timed step of a build and its seconds (models, Parquet files, ...); steps that
+# run at once overlap.
+StepTimer = Callable[[str, float], None]
 PARALLEL_MODELS_BELOW = 128 * 2**20  # bytes of CSV; ~170k posts
 RAW_RECORDS_FILE = "csv_records.parquet"  # in the staging area's tmp/, during the build
 # Where each schema's tables are created: intermediates in memory, published in the file.
@@ -110,9 +114,15 @@ def new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
-    """Build the warehouse from the inputs and publish it atomically."""
+def build(
+    options: BuildOptions, progress: Progress | None = None, steps: StepTimer | None = None
+) -> BuildResult:
+    """Build the warehouse from the inputs and publish it atomically.
+
+    ``progress`` is told each phase as it starts, ``steps`` each step as it ends.
+    """
     report = progress or (lambda phase: None)
+    timed = _Timed(steps)
     clock = time.perf_counter()
     started = datetime.now(UTC).replace(tzinfo=None)
     run_id = new_run_id(started)
@@ -121,7 +131,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         publish.remove_leftovers(out_dir)
         staging = publish.new_staging(out_dir, run_id)
         try:
-            result = _build_staged(options, staging, run_id, started, report)
+            result = _build_staged(options, staging, run_id, started, report, timed)
             report("publishing")
             publish.publish(out_dir, staging, run_id)
         except BaseException:
@@ -131,12 +141,33 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     return result
 
 
+class _Timed:
+    """``with timed("name"):`` reports the block's seconds to a StepTimer."""
+
+    def __init__(self, steps: StepTimer | None):
+        self.steps = steps
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        if self.steps:
+            self.steps(name, time.perf_counter() - started)
+
+
 def _build_staged(
-    options: BuildOptions, staging: Path, run_id: str, started: datetime, report: Progress
+    options: BuildOptions,
+    staging: Path,
+    run_id: str,
+    started: datetime,
+    report: Progress,
+    timed: _Timed,
 ) -> BuildResult:
     report("reading")
-    csv = open_csv(Path(options.csv_path), staging)
-    ocr = read_ocr(options.ocr_dir)
+    with timed("scan the CSV"):
+        csv = open_csv(Path(options.csv_path), staging)
+    with timed("read the OCR"):
+        ocr = read_ocr(options.ocr_dir)
     warnings = _input_warnings(options, csv, ocr)
 
     # The raw CSV records stay in a Parquet file in the staging area (raw.csv_records is
@@ -163,7 +194,8 @@ def _build_staged(
         )
         con.execute("CREATE SCHEMA memory.raw; CREATE SCHEMA memory.staging;")
         _prepare_connection(con)
-        _load_raw(con, csv, ocr, run_id, started, warnings, staging / "tmp")
+        with timed("CSV records to Parquet (Polars)"):
+            _load_raw(con, csv, ocr, run_id, started, warnings, staging / "tmp")
 
         report("transforming")
         reject_text = PythonModel(
@@ -179,16 +211,19 @@ def _build_staged(
             catalogs=CATALOGS,
             workers=_jobs_at_once(threads, csv.scan.size),
             prepare_cursor=_prepare_connection,
+            on_finished=timed.steps,
         )
-        _assert_csv_alignment(con, csv)
-        warnings.extend(_data_warnings(con))
-        _write_import_log(con, options.out_dir, warnings)
+        with timed("alignment proof, warnings, import log"):
+            _assert_csv_alignment(con, csv)
+            warnings.extend(_data_warnings(con))
+            _write_import_log(con, options.out_dir, warnings)
         con.execute("DROP SCHEMA memory.raw CASCADE; DROP SCHEMA memory.staging CASCADE;")
         # The raw records file is ~30% of the CSV's size; free the disk before writing.
         (staging / "tmp" / RAW_RECORDS_FILE).unlink()
 
         report("checking")
-        checks = run_rules(con, load_rules(), options.check_settings)
+        with timed("check rules"):
+            checks = run_rules(con, load_rules(), options.check_settings)
         store_results(con, run_id, checks)
         if not checks.ok:
             raise ChecksFailedError(checks)
@@ -212,6 +247,7 @@ def _build_staged(
             staging / "parquet",
             options.partition_by_month,
             jobs_at_once=_jobs_at_once(threads),
+            timed=timed,
         )
         con.execute("USE memory")
         con.execute("DETACH wh")
@@ -259,6 +295,7 @@ def _write_files(
     parquet_dir: Path,
     partition_by_month: bool,
     jobs_at_once: int,
+    timed: _Timed,
 ) -> None:
     """Checkpoint the staged DuckDB file and write ``parquet_dir/<name>.parquet`` for
     each table and view, ``jobs_at_once`` jobs at a time.
@@ -270,18 +307,18 @@ def _write_files(
     """
     con.execute("SET preserve_insertion_order = false")
 
-    def on_cursor(*statements: str) -> None:
-        with con.cursor() as cursor:
+    def on_cursor(step: str, *statements: str) -> None:
+        with timed(step), con.cursor() as cursor:
             cursor.execute("USE wh")
             for statement in statements:
                 cursor.execute(statement)
 
-    jobs = [("CHECKPOINT wh",)]
+    jobs = [("checkpoint tikdb.duckdb", "CHECKPOINT wh")]
     for name in names:
         path = sql_string(str(parquet_dir / f"{name}.parquet"))
-        jobs.append((f"COPY main.{name} TO {path} ({PARQUET_OPTIONS})",))
+        jobs.append((f"{name}.parquet", f"COPY main.{name} TO {path} ({PARQUET_OPTIONS})"))
     if partition_by_month:
-        jobs.append(_month_partition_statements(parquet_dir))
+        jobs.append(("posts/ and slides/ by month", *_month_partition_statements(parquet_dir)))
     with ThreadPoolExecutor(jobs_at_once) as pool:
         for future in [pool.submit(on_cursor, *job) for job in jobs]:
             future.result()

@@ -91,7 +91,11 @@ def build(
     ] = 0.02,
     verbose: Annotated[
         bool,
-        typer.Option("--verbose", "-v", help="Print each phase on stderr, even when piped."),
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Print each phase, and each step with its seconds, on stderr, even when piped.",
+        ),
     ] = False,
     partition_by_month: Annotated[
         bool,
@@ -128,7 +132,14 @@ def build(
 
                 result = _call(lambda: run_build(options, progress))
         elif verbose:
-            result = _call(lambda: run_build(options, lambda phase: typer.echo(phase, err=True)))
+            result = _call(
+                lambda: run_build(
+                    options,
+                    lambda phase: typer.echo(phase, err=True),
+                    # Indented: the steps of the phase above, each with its seconds.
+                    lambda step, seconds: typer.echo(f"  {step}: {seconds:.2f}s", err=True),
+                )
+            )
         else:
             result = _call(lambda: run_build(options))
     except ChecksFailedError as failed:

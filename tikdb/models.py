@@ -15,6 +15,7 @@ from __future__ import annotations
 import graphlib
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -119,6 +120,7 @@ def run_models(
     catalogs: dict[str, str] | None = None,
     workers: int = 1,
     prepare_cursor: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    on_finished: Callable[[str, float], None] | None = None,
 ) -> None:
     """Create each model after the models it reads; ``catalogs`` maps a schema to the
     database it lives in.
@@ -126,10 +128,11 @@ def run_models(
     With ``workers`` > 1, models whose inputs are ready run at the same time, each on
     its own cursor (a connection of its own, made ready by ``prepare_cursor``: temporary
     macros and settings are per connection). The first failure stops the run.
+    ``on_model`` is told each model as it starts, ``on_finished`` with its seconds.
     """
     if workers <= 1:
         for model in ordered:
-            _run_model(con, model, on_model, catalogs)
+            _run_model(con, model, on_model, on_finished, catalogs)
         return
 
     by_name = {m.name: m for m in ordered}
@@ -147,7 +150,7 @@ def run_models(
                 cursors.append(cursor)
             if prepare_cursor:
                 prepare_cursor(cursor)
-        _run_model(cursor, by_name[name], on_model, catalogs)
+        _run_model(cursor, by_name[name], on_model, on_finished, catalogs)
         return name
 
     try:
@@ -168,10 +171,20 @@ def _run_model(
     con: duckdb.DuckDBPyConnection,
     model: Model | PythonModel,
     on_model: Callable[[str], None] | None,
+    on_finished: Callable[[str, float], None] | None,
     catalogs: dict[str, str] | None,
 ) -> None:
     if on_model:
         on_model(model.name)
+    started = time.perf_counter()
+    _create(con, model, catalogs)
+    if on_finished:
+        on_finished(model.name, time.perf_counter() - started)
+
+
+def _create(
+    con: duckdb.DuckDBPyConnection, model: Model | PythonModel, catalogs: dict[str, str] | None
+) -> None:
     if isinstance(model, PythonModel):
         model.run(con)
         return
