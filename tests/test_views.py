@@ -315,3 +315,13 @@ def test_views_hold_no_lambdas_or_temp_macros():
         assert "lambda" not in text.lower() and "->" not in text, path
         assert "tikdb_" not in text, path  # the build's macros are TEMP, absent from the file
     assert sorted(p.stem for p in (sql_dir() / "views").glob("*.sql")) == list(VIEWS)
+
+
+def test_an_image_repeated_inside_one_post_only_is_not_reused(tmp_path):
+    rows = [
+        make_row(1, slides="|".join([slide_url(7), slide_url(7, sig="again"), slide_url(8)])),
+        make_row(2, slides="|".join([slide_url(8, sig="other"), slide_url(9)])),
+    ]
+    result = run_build(tmp_path, write_csv(tmp_path / "master.csv", rows))
+    got = query(result.db_path, "SELECT image_id, posts FROM slide_reuse")
+    assert got == [(image_id(8), 2)]
