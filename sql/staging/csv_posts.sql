@@ -77,7 +77,6 @@ SELECT
     field_newlines,
     post_id,
     url_handle,
-    post_url_raw,
     lower(coalesce(account, url_handle)) AS account,
     va_raw,
     tikdb_va_key(va_raw) AS va_id,
