@@ -175,6 +175,7 @@ def _build_staged(
     # in-memory database, which spills to the staging area's tmp/ past memory_limit; the
     # published tables (schema main) are created directly in the staged file.
     threads = options.threads or os.cpu_count() or 1
+    records_file = staging / "tmp" / RAW_RECORDS_FILE
     con = duckdb.connect(
         config={
             "memory_limit": options.memory_limit or default_memory_limit(csv.scan.size),
@@ -195,7 +196,7 @@ def _build_staged(
         con.execute("CREATE SCHEMA memory.raw; CREATE SCHEMA memory.staging;")
         _prepare_connection(con)
         with timed("CSV records to Parquet (Polars)"):
-            _load_raw(con, csv, ocr, run_id, started, warnings, staging / "tmp")
+            _load_raw(con, csv, ocr, run_id, started, warnings, records_file)
 
         report("transforming")
         reject_text = PythonModel(
@@ -219,7 +220,7 @@ def _build_staged(
             _write_import_log(con, options.out_dir, warnings)
         con.execute("DROP SCHEMA memory.raw CASCADE; DROP SCHEMA memory.staging CASCADE;")
         # The raw records file is ~30% of the CSV's size; free the disk before writing.
-        (staging / "tmp" / RAW_RECORDS_FILE).unlink()
+        records_file.unlink()
 
         report("checking")
         with timed("check rules"):
@@ -345,7 +346,7 @@ def _load_raw(
     run_id: str,
     started: datetime,
     warnings: list[str],
-    work_dir: Path,
+    records_file: Path,
 ) -> None:
     ocr_inputs = [
         {"path": str(f.path), "bytes": f.size, "sha256": f.sha256, "records": f.records}
@@ -432,7 +433,7 @@ def _load_raw(
         _create_from_arrow(con, f"memory.{name}", table)
     # The records stay on disk, in a Parquet file DuckDB scans on all cores when the
     # models read them; only the typed, narrower tables are held in memory.
-    records = write_records(csv, work_dir / RAW_RECORDS_FILE)
+    records = write_records(csv, records_file)
     con.execute(
         "CREATE VIEW memory.raw.csv_records AS "
         f"SELECT * FROM read_parquet({sql_string(str(records))})"
