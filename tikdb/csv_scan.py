@@ -357,12 +357,7 @@ class _State:
         outside_crs = crs[(np.searchsorted(quotes, crs) % 2) == 0]
         bare_crs = outside_crs[~_is_line_end_cr(outside_crs, m.crs, m.newlines)]
 
-        commas = m.commas[m.commas < consumed]
-        outside = commas[(np.searchsorted(quotes, commas) % 2) == 0] if len(quotes) else commas
-        # Separators per record from the running count at each record end: one search
-        # per record rather than one per comma (~15x fewer on the export).
-        before_end = np.searchsorted(outside, ends)
-        fields = np.diff(before_end, prepend=0) + 1
+        fields = _field_counts(m.commas, quotes, ends, m.end)
 
         closing = quotes[1::2]
         after = nxt[1::2]
@@ -426,6 +421,26 @@ class _State:
         self.good_spans.append(spans[good])
         self.blank += int(blank.sum())
         return consumed
+
+
+def _field_counts(
+    commas: np.ndarray, quotes: np.ndarray, ends: np.ndarray, stretch_end: int
+) -> np.ndarray:
+    """Fields per record: 1 + the commas before its end that are not inside quotes.
+
+    ``quotes`` are the toggling quotes, in pairs (open, close); an unpaired last one
+    opens a section that runs to ``stretch_end``, the end of the marks. A quoted section
+    never spans a record end, so a record's separators are its commas minus those inside
+    its sections. Counting from running totals at each record end and each section takes
+    one binary search per record and two per section instead of one per comma (the
+    export has ~15 commas per record and about one quoted section).
+    """
+    commas_before = np.searchsorted(commas, ends)
+    opens = quotes[0::2]
+    closes = np.append(quotes[1::2], stretch_end) if len(quotes) % 2 else quotes[1::2]
+    inside = np.searchsorted(commas, closes) - np.searchsorted(commas, opens)
+    inside_before = np.concatenate([[0], np.cumsum(inside)])[np.searchsorted(opens, ends)]
+    return np.diff(commas_before - inside_before, prepend=0) + 1
 
 
 def _is_line_end_cr(positions: np.ndarray, crs: np.ndarray, newlines: np.ndarray) -> np.ndarray:
