@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tikdb import csv_scan
 from tikdb.csv_scan import scan_csv
@@ -118,3 +121,44 @@ def test_a_quote_that_never_closes_in_a_huge_file_is_an_input_error(tmp_path, mo
     data = b'a,b\n1,"never closed\n' + b"2,x\n" * 200
     with pytest.raises(InputError, match=r"line 2: a record runs on for more than"):
         scan_bytes(tmp_path, data)
+
+
+def _fields_by_walking(text: bytes) -> list[int]:
+    """Fields per record, one byte at a time: the reference for the vectorised count.
+    Every quote toggles the quoted state (the strategy below makes no stray quotes)."""
+    counts, fields, quoted = [], 1, False
+    for byte in text:
+        if byte == ord('"'):
+            quoted = not quoted
+        elif byte == ord(",") and not quoted:
+            fields += 1
+        elif byte == ord("\n") and not quoted:
+            counts.append(fields)
+            fields = 1
+    if not text.endswith(b"\n") or quoted:
+        counts.append(fields)
+    return counts
+
+
+# Fields of the forms a, "a,b" and "a""\nb": every quote opens at a field start or
+# closes a quoted field, so every quote toggles; the last record may lack its line end
+# or leave a quote open (an unterminated field at the end of the file).
+_FIELD = st.sampled_from([b"", b"a", b"a b", b'","', b'"a,b"', b'"x""y"', b'"1\n2,3"'])
+_RECORD = st.lists(_FIELD, min_size=1, max_size=6).map(b",".join)
+
+
+@given(
+    rows=st.lists(_RECORD, min_size=1, max_size=8),
+    ending=st.sampled_from([b"\n", b"", b',"open,\n']),
+)
+def test_field_counts_match_a_byte_by_byte_walk(rows, ending):
+    text = b"\n".join(rows) + ending
+    marks = csv_scan._find_marks(memoryview(text), 0)
+    quotes, _, _, stray = csv_scan._toggles(marks.quotes, marks.quote_prev, marks.quote_next)
+    assert len(stray) == 0
+    in_quotes = (np.searchsorted(quotes, marks.newlines) % 2) == 1
+    ends = marks.newlines[~in_quotes] + 1
+    if len(ends) == 0 or ends[-1] != len(text):
+        ends = np.append(ends, len(text))
+    got = csv_scan._field_counts(marks.commas, quotes, ends, marks.end)
+    assert got.tolist() == _fields_by_walking(text)
