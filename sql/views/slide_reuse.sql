@@ -3,13 +3,24 @@
 -- and VAs used it and the views each use got. A use is one post (an image repeated inside
 -- one post counts once); va_id is the account's VA (accounts.va_id). Lists are ordered by
 -- the time of the use, so post_ids[i], views_per_use[i] and used_at[i] belong together.
-WITH reused_ids AS (
+WITH candidate_hashes AS (
     -- Most images appear once; find the reused ones on slides alone before joining.
     -- Used by two posts or more = two different post ids: min <> max gives the same
     -- answer as count(DISTINCT post_id) > 1 at half the cost (7.1 s, now 3.4 s, at 10M).
-    SELECT image_id
+    -- First by a 64-bit hash of the id: a narrow key keeps the table of ~all images in
+    -- memory at 10M posts (20M slides). A reused image always passes; an image that
+    -- only shares its hash with another is dropped by the exact test below.
+    SELECT hash(image_id) AS image_hash
     FROM main.slides
     WHERE image_id IS NOT NULL
+    GROUP BY image_hash
+    HAVING min(post_id) <> max(post_id)
+),
+
+reused_ids AS (
+    SELECT image_id
+    FROM main.slides
+    WHERE image_id IS NOT NULL AND hash(image_id) IN (SELECT image_hash FROM candidate_hashes)
     GROUP BY image_id
     HAVING min(post_id) <> max(post_id)
 ),
