@@ -37,6 +37,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from tikdb.profiling import Profile, profile_path, read_profile
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 TIKDB = Path(sys.executable).parent / "tikdb"
@@ -56,6 +58,8 @@ PHASE_NOTES = {
 MB = 2**20
 STEP_LINE = re.compile(r"^  (?P<name>.+): (?P<seconds>\d+\.\d+)s$")
 SLOWEST_STEPS = 10
+PROFILED_STEPS = 4  # the slowest SQL steps whose query plans the results show
+PLAN_OPERATORS = 4  # operators shown per plan, slowest first
 
 
 class BenchError(Exception):
@@ -132,6 +136,7 @@ class SizeResult:
     phase_run: Run
     queries: list[QueryTiming]
     steps: list[tuple[str, str, float]] = field(default_factory=list)  # (phase, step, s)
+    profiles: dict[str, Profile] = field(default_factory=dict)  # step -> its DuckDB profile
 
     @property
     def time_ratio(self) -> float:
@@ -249,7 +254,8 @@ def bench_size(dataset: Dataset, args: argparse.Namespace, work: Path) -> SizeRe
         "build": [TIKDB, "build", "--csv", dataset.csv, "--ocr", dataset.ocr, "--out", wh],
         "check": [TIKDB, "check", "--db", db],
     }
-    commands["phases"] = [*commands["build"], "--verbose"]
+    profile_dir = work / "profile"
+    commands["phases"] = [*commands["build"], "--verbose", "--profile", profile_dir]
     commands["queries"] = [
         sys.executable,
         Path(__file__).resolve(),
@@ -274,12 +280,20 @@ def bench_size(dataset: Dataset, args: argparse.Namespace, work: Path) -> SizeRe
     shutil.rmtree(floor_out, ignore_errors=True)
     log(f"{dataset.posts:,} posts: tikdb build --verbose (phases)")
     shutil.rmtree(wh, ignore_errors=True)
+    shutil.rmtree(profile_dir, ignore_errors=True)
     phase_run, phases, steps = run_phases(commands["phases"])
+    profiles = {
+        name: read_profile(profile_path(profile_dir, name))
+        for _, name, _ in steps
+        if profile_path(profile_dir, name).is_file()
+    }
     log(f"{dataset.posts:,} posts: tikdb check")
     check = timed("tikdb check", commands["check"], None, args.warmups, args.runs)
     log(f"{dataset.posts:,} posts: analyst queries")
     queries = run_queries_child(commands["queries"])
-    return SizeResult(dataset, floor, build, check, commands, phases, phase_run, queries, steps)
+    return SizeResult(
+        dataset, floor, build, check, commands, phases, phase_run, queries, steps, profiles
+    )
 
 
 def run_queries_child(cmd: list) -> list[QueryTiming]:
@@ -509,6 +523,7 @@ def size_section(res: SizeResult, args: argparse.Namespace) -> str:
         [name, phase, f"{secs:.2f}", f"{100 * secs / total:.0f}%"] for phase, name, secs in slowest
     ]
     out += [_table(["step", "phase", "s", "share"], rows, right=(2, 3)), ""]
+    out += plans_section(res, slowest)
 
     out += [
         "### Analyst queries",
@@ -534,6 +549,47 @@ def size_section(res: SizeResult, args: argparse.Namespace) -> str:
     lines += [_display(res.commands[k]) for k in ("floor", "build", "phases", "check", "queries")]
     out += ["Commands:", "", "```sh", *lines, "```", ""]
     return "\n".join(out)
+
+
+def plans_section(res: SizeResult, slowest: list[tuple[str, str, float]]) -> list[str]:
+    """Where the time of the slowest SQL steps went, from their DuckDB profiles."""
+    profiled = [(name, secs) for _, name, secs in slowest if name in res.profiles]
+    profiled = profiled[:PROFILED_STEPS]
+    if not profiled:
+        return []
+    out = [
+        "### Query plans of the slowest steps",
+        "",
+        "From DuckDB's JSON profile of each step (`tikdb build --profile DIR`, same run). "
+        "Operator seconds are summed over the threads that ran them (so they can exceed "
+        "the step's wall time); share is of all operators' seconds in the query. "
+        "`CREATE_TABLE_AS` and `COPY_TO_FILE` include compressing and writing the data.",
+        "",
+    ]
+    for name, secs in profiled:
+        prof = res.profiles[name]
+        out += [
+            f"**{name}**: {secs:.2f} s wall; DuckDB CPU {prof.cpu_seconds:.2f} s, peak buffer "
+            f"{prof.peak_buffer_bytes / MB:,.0f} MB, spilled {prof.spilled_bytes / MB:,.0f} MB.",
+            "",
+        ]
+        rows = [
+            [
+                f"`{op.name}`",
+                f"{op.rows:,}",
+                f"{op.seconds:.2f}",
+                f"{100 * op.share:.0f}%",
+                _cell(op.detail),
+            ]
+            for op in prof.operators[:PLAN_OPERATORS]
+        ]
+        out += [_table(["operator", "rows", "s", "share", "detail"], rows, right=(1, 2, 3)), ""]
+    return out
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: pipes escaped, code spans for SQL fragments."""
+    return text.replace("|", "\\|").replace("`", "'")
 
 
 def render(results: dict[int, SizeResult], args: argparse.Namespace, started: datetime) -> str:

@@ -45,6 +45,22 @@ def _number(cell: str) -> float:
     return float(cell.replace(",", ""))
 
 
+def test_the_bench_process_loads_no_engine():
+    # Linux counts the parent's high-water RSS into each exec'd child, so an engine
+    # imported by bench.py itself would inflate every peak it measures.
+    code = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('bench', {str(BENCH_DIR / 'bench.py')!r})\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "sys.modules['bench'] = module\n"
+        "spec.loader.exec_module(module)\n"
+        "print(sorted({'duckdb', 'polars', 'pyarrow', 'numpy'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_floor_memory_limit_is_never_below_tikdbs_default():
     # The floor must not be handicapped: its limit is at least what tikdb gets.
     def mb(limit: str) -> float:
@@ -153,6 +169,18 @@ def test_bench_writes_a_complete_report(tmp_path):
     }
     for name, *_ in slowest:
         assert re.fullmatch(r"(raw|staging|main)\.\w+|\w+\.parquet", name) or name in named, name
+
+    # The query plans of the slowest SQL steps, from the same run's DuckDB profiles.
+    plans = text.split("### Query plans of the slowest steps\n", 1)[1].split("### ", 1)[0]
+    planned = re.findall(r"(?m)^\*\*(.+?)\*\*: ([\d.]+) s wall; DuckDB CPU", plans)
+    sql_steps = [row[0] for row in slowest if re.fullmatch(r"\w+\.\w+", row[0])]
+    assert [name for name, _ in planned] == sql_steps[: bench.PROFILED_STEPS]
+    for name, _ in planned:
+        title = next(line for line in plans.splitlines() if line.startswith(f"**{name}**"))
+        operators = _rows(plans, title)
+        assert 1 <= len(operators) <= bench.PLAN_OPERATORS
+        shares = [_number(row[3].rstrip("%")) for row in operators]
+        assert shares == sorted(shares, reverse=True) and sum(shares) <= 100 + len(shares)
 
     queries = _rows(text, "### Analyst queries")
     assert [row[0].strip("`") for row in queries] == [n for n, _ in bench.load_queries()]

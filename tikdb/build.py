@@ -31,9 +31,10 @@ from tikdb.checks import (
     store_results,
 )
 from tikdb.csv_input import CsvInput, open_csv, shown, write_records
-from tikdb.errors import BuildError
+from tikdb.errors import BuildError, InputError
 from tikdb.models import PythonModel, execution_order, load_models, run_models, sql_dir
 from tikdb.ocr_input import OcrInput, read_ocr
+from tikdb.profiling import profile_path, profiled
 from tikdb.sqlutil import sql_string
 
 PUBLISHED_TABLES = (
@@ -82,6 +83,8 @@ class BuildOptions:
     check_settings: CheckSettings = field(default_factory=CheckSettings)
     # Also write posts and slides as parquet/<table>/month=YYYY-MM/*.parquet (hive layout).
     partition_by_month: bool = False
+    # Save DuckDB's JSON profile of each SQL model and Parquet file write here.
+    profile_dir: Path | None = None
 
 
 @dataclass
@@ -127,6 +130,8 @@ def build(
     started = datetime.now(UTC).replace(tzinfo=None)
     run_id = new_run_id(started)
     out_dir = Path(options.out_dir)
+    if options.profile_dir is not None:
+        _make_profile_dir(Path(options.profile_dir))
     with publish.build_lock(out_dir):
         publish.remove_leftovers(out_dir)
         staging = publish.new_staging(out_dir, run_id)
@@ -139,6 +144,16 @@ def build(
             raise
     result.elapsed_seconds = time.perf_counter() - clock
     return result
+
+
+def _make_profile_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{path}: cannot be made a folder for query profiles ({exc.strerror}); "
+            "pass another --profile folder."
+        ) from exc
 
 
 class _Timed:
@@ -213,6 +228,7 @@ def _build_staged(
             workers=_jobs_at_once(threads, csv.scan.size),
             prepare_cursor=_prepare_connection,
             on_finished=timed.steps,
+            profile_dir=options.profile_dir,
         )
         with timed("alignment proof, warnings, import log"):
             _assert_csv_alignment(con, csv)
@@ -249,6 +265,7 @@ def _build_staged(
             options.partition_by_month,
             jobs_at_once=_jobs_at_once(threads),
             timed=timed,
+            profile_dir=options.profile_dir,
         )
         con.execute("USE memory")
         con.execute("DETACH wh")
@@ -297,6 +314,7 @@ def _write_files(
     partition_by_month: bool,
     jobs_at_once: int,
     timed: _Timed,
+    profile_dir: Path | None = None,
 ) -> None:
     """Checkpoint the staged DuckDB file and write ``parquet_dir/<name>.parquet`` for
     each table and view, ``jobs_at_once`` jobs at a time.
@@ -311,8 +329,12 @@ def _write_files(
     def on_cursor(step: str, *statements: str) -> None:
         with timed(step), con.cursor() as cursor:
             cursor.execute("USE wh")
-            for statement in statements:
-                cursor.execute(statement)
+            for i, statement in enumerate(statements, 1):
+                # A COPY has a query plan worth profiling; a CHECKPOINT has none.
+                name = step if len(statements) == 1 else f"{step} {i}"
+                worth_profiling = profile_dir is not None and statement.startswith("COPY")
+                with profiled(cursor, profile_path(profile_dir, name) if worth_profiling else None):
+                    cursor.execute(statement)
 
     jobs = [("checkpoint tikdb.duckdb", "CHECKPOINT wh")]
     for name in names:

@@ -103,6 +103,14 @@ def build(
             help="Also write posts and slides as parquet/<table>/month=YYYY-MM/ (hive layout)."
         ),
     ] = False,
+    profile: Annotated[
+        Path | None,
+        typer.Option(
+            readable=False,
+            help="Save DuckDB's JSON query profile of each SQL model and Parquet file to "
+            "this folder (<step>.json: operators, their time and rows, bytes spilled).",
+        ),
+    ] = None,
 ) -> None:
     """Build the warehouse, run the blocking checks, and publish it atomically.
 
@@ -121,6 +129,7 @@ def build(
         threads=threads,
         check_settings=settings,
         partition_by_month=partition_by_month,
+        profile_dir=profile,
     )
     try:
         if stderr.is_terminal:

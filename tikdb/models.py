@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from tikdb.errors import BuildError
+from tikdb.profiling import profile_path, profiled
 
 SCHEMAS = ("staging", "main")
 VIEW_FOLDER = "views"  # sql/views/<name>.sql -> CREATE VIEW main.<name>
@@ -121,6 +122,7 @@ def run_models(
     workers: int = 1,
     prepare_cursor: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
     on_finished: Callable[[str, float], None] | None = None,
+    profile_dir: Path | None = None,
 ) -> None:
     """Create each model after the models it reads; ``catalogs`` maps a schema to the
     database it lives in.
@@ -129,10 +131,16 @@ def run_models(
     its own cursor (a connection of its own, made ready by ``prepare_cursor``: temporary
     macros and settings are per connection). The first failure stops the run.
     ``on_model`` is told each model as it starts, ``on_finished`` with its seconds.
+    With ``profile_dir``, each SQL table model's DuckDB profile goes to
+    ``<profile_dir>/<schema>.<table>.json``.
     """
+
+    def run_one(con: duckdb.DuckDBPyConnection, model: Model | PythonModel) -> None:
+        _run_model(con, model, on_model, on_finished, catalogs, profile_dir)
+
     if workers <= 1:
         for model in ordered:
-            _run_model(con, model, on_model, on_finished, catalogs)
+            run_one(con, model)
         return
 
     by_name = {m.name: m for m in ordered}
@@ -150,7 +158,7 @@ def run_models(
                 cursors.append(cursor)
             if prepare_cursor:
                 prepare_cursor(cursor)
-        _run_model(cursor, by_name[name], on_model, on_finished, catalogs)
+        run_one(cursor, by_name[name])
         return name
 
     try:
@@ -173,11 +181,15 @@ def _run_model(
     on_model: Callable[[str], None] | None,
     on_finished: Callable[[str, float], None] | None,
     catalogs: dict[str, str] | None,
+    profile_dir: Path | None,
 ) -> None:
     if on_model:
         on_model(model.name)
+    # Views and Python steps run no query worth a profile.
+    worth_profiling = profile_dir is not None and isinstance(model, Model) and not model.is_view
     started = time.perf_counter()
-    _create(con, model, catalogs)
+    with profiled(con, profile_path(profile_dir, model.name) if worth_profiling else None):
+        _create(con, model, catalogs)
     if on_finished:
         on_finished(model.name, time.perf_counter() - started)
 
