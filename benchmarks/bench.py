@@ -514,9 +514,9 @@ def size_section(res: SizeResult, args: argparse.Namespace) -> str:
         "### Slowest steps",
         "",
         f"The {len(slowest)} longest of the {len(res.steps)} steps the same run printed "
-        "(`  <step>: <seconds>s` under its phase): SQL models by table, Parquet files, "
-        "the checkpoint. Below 128 MB of CSV, models and file writes run two at a time, so "
-        "steps overlap and their shares can add up to more than 100%.",
+        "(`  <step>: <seconds>s` under its phase): SQL models by table, check rules, "
+        "Parquet files, the checkpoint. Below 128 MB of CSV, models and file writes run two "
+        "at a time, so steps overlap and their shares can add up to more than 100%.",
         "",
     ]
     rows = [

@@ -33,6 +33,7 @@ def build_args(tmp_path, csv_path):
 
 def test_build_verbose_prints_each_phase_then_its_timed_steps(tmp_path, rows):
     from tikdb.build import PUBLISHED_TABLES
+    from tikdb.checks import load_rules
     from tikdb.models import load_models
 
     csv_path = write_csv(tmp_path / "m.csv", rows)
@@ -54,7 +55,8 @@ def test_build_verbose_prints_each_phase_then_its_timed_steps(tmp_path, rows):
     # Every SQL model is a step of the transforming phase; every table a Parquet file.
     assert {m.name for m in load_models()} <= set(under["transforming"])
     assert {f"{t}.parquet" for t in PUBLISHED_TABLES} <= set(under["writing"])
-    assert under["checking"] == ["check rules"]
+    # Each check rule is a step of the checking phase, in the order the rules run.
+    assert under["checking"] == [f"check {rule.name}" for rule in load_rules()]
 
 
 def test_build_succeeds_with_a_plain_summary(tmp_path, rows):

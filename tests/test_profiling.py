@@ -9,6 +9,7 @@ from conftest import write_csv
 from typer.testing import CliRunner
 
 from tikdb.build import PUBLISHED_TABLES, BuildOptions, build
+from tikdb.checks import load_rules
 from tikdb.cli import app
 from tikdb.models import load_models
 from tikdb.profiling import profile_path, profiled, read_profile
@@ -25,6 +26,7 @@ def test_each_sql_step_leaves_the_profile_of_its_own_statement(tmp_path, rows, t
     views = [m.name.split(".")[1] for m in load_models() if m.is_published_view]
     expected = {f"{m.name}.json" for m in tables}
     expected |= {f"{name}.parquet.json" for name in (*PUBLISHED_TABLES, *views)}
+    expected |= {f"check_{rule.name}.json" for rule in load_rules()}
     assert {p.name for p in profiles.iterdir()} == expected
 
     for model in tables:
@@ -35,6 +37,9 @@ def test_each_sql_step_leaves_the_profile_of_its_own_statement(tmp_path, rows, t
         profile = read_profile(profile_path(profiles, f"{name}.parquet"))
         assert profile.sql.startswith(f"COPY main.{name} TO "), name
         assert profile.operators[0].rows >= 0
+    for rule in load_rules():
+        sql = read_profile(profile_path(profiles, f"check {rule.name}")).sql
+        assert rule.sql.strip().rstrip(";") in sql, rule.name
 
 
 def test_a_build_without_profile_writes_no_profile(tmp_path, rows, monkeypatch):

@@ -239,8 +239,13 @@ def _build_staged(
         records_file.unlink()
 
         report("checking")
-        with timed("check rules"):
-            checks = run_rules(con, load_rules(), options.check_settings)
+        checks = run_rules(
+            con,
+            load_rules(),
+            options.check_settings,
+            on_finished=timed.steps,
+            profile_dir=options.profile_dir,
+        )
         store_results(con, run_id, checks)
         if not checks.ok:
             raise ChecksFailedError(checks)

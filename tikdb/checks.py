@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ import duckdb
 
 from tikdb.errors import InputError, TikdbError
 from tikdb.models import sql_dir
+from tikdb.profiling import profile_path, profiled
 
 SEVERITIES = ("error", "warn")
 SAMPLE_ROWS = 5
@@ -113,8 +116,14 @@ def run_rules(
     con: duckdb.DuckDBPyConnection,
     rules: list[Rule],
     settings: CheckSettings | None = None,
+    on_finished: Callable[[str, float], None] | None = None,
+    profile_dir: Path | None = None,
 ) -> CheckReport:
-    """Run each rule; count its offending rows and keep the first few."""
+    """Run each rule; count its offending rows and keep the first few.
+
+    ``on_finished`` is told each rule as the step ``check <rule>`` with its seconds; with
+    ``profile_dir`` its DuckDB profile goes to ``<profile_dir>/check_<rule>.json``.
+    """
     settings = settings or CheckSettings()
     con.execute("SET VARIABLE tikdb_max_reject_rate = ?", [settings.max_reject_rate])
     con.execute(
@@ -123,15 +132,21 @@ def run_rules(
     results = []
     for rule in rules:
         body = rule.sql.strip().rstrip(";")
+        step = f"check {rule.name}"
+        started = time.perf_counter()
         try:
-            cursor = con.execute(
-                f"SELECT *, count(*) OVER () AS __offending FROM (\n{body}\n) LIMIT {SAMPLE_ROWS}"
-            )
-            rows = cursor.fetchall()
+            with profiled(con, profile_path(profile_dir, step) if profile_dir else None):
+                cursor = con.execute(
+                    f"SELECT *, count(*) OVER () AS __offending FROM (\n{body}\n) "
+                    f"LIMIT {SAMPLE_ROWS}"
+                )
+                rows = cursor.fetchall()
             columns = [d[0] for d in cursor.description]
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
             raise TikdbError(f"{rule.path}: the check does not run: {first}") from exc
+        if on_finished:
+            on_finished(step, time.perf_counter() - started)
         count = rows[0][-1] if rows else 0
         results.append(
             RuleResult(
