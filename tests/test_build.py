@@ -241,6 +241,34 @@ def test_ocr_rejects_unknown_posts_and_duplicates_across_folders(tmp_path):
     assert log == [(3, 1, 1, 1)]
 
 
+def test_an_unreadable_ocr_timestamp_is_a_warning_not_a_silent_null(tmp_path):
+    row, other = make_row(1), make_row(2)
+    csv_path = write_csv(tmp_path / "master.csv", [row, other])
+    dated = ocr_record(row, "dated text", timestamp="2025-10-20T10:00:00.000000")
+    undated = ocr_record(row, "undated text", timestamp="yesterday\x1b[31m")
+    readable = ocr_record(other, "fine", timestamp="2025-10-21T09:30:00.123456")
+    ocr = write_ocr(tmp_path / "ocr", {"Carla": [readable, undated], "Kent": [dated]})
+    result = run_build(tmp_path, csv_path, ocr)
+    carla = ocr / "by_va" / "Carla" / "ocr_posts.json"
+    expected = (
+        '1 OCR record(s) have a timestamp that is not a date and time, e.g. "yesterday\\x1b[31m" '
+        f"in {carla} record 1; their ocr_at is NULL, and a record of the same post with a "
+        "readable timestamp wins over them"
+    )
+    assert result.warnings == [expected]
+    assert query(result.db_path, "SELECT warnings FROM import_log") == [([expected],)]
+    # The dated record wins even though the undated one comes later.
+    got = query(result.db_path, "SELECT ocr_text, ocr_at IS NULL FROM post_ocr ORDER BY post_id")
+    assert got == [("dated text", False), ("fine", False)]
+
+
+def test_readable_ocr_timestamps_give_no_warning(tmp_path):
+    row = make_row(1)
+    csv_path = write_csv(tmp_path / "master.csv", [row])
+    ocr = write_ocr(tmp_path / "ocr", {"Carla": [ocr_record(row, "text")]})
+    assert run_build(tmp_path, csv_path, ocr).warnings == []
+
+
 def test_a_missing_ocr_folder_builds_without_ocr_and_warns(tmp_path, rows):
     result = run_build(tmp_path, write_csv(tmp_path / "master.csv", rows), tmp_path / "nowhere")
     assert result.table_rows["post_ocr"] == 0

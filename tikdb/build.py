@@ -538,7 +538,22 @@ def _data_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
         f"SELECT source, count(*) FROM main.posts WHERE source IS NOT NULL "
         f"AND source NOT IN ({known}) GROUP BY ALL ORDER BY 2 DESC, 1"
     ).fetchall()
-    return [f'unknown source "{source}" on {n} post(s)' for source, n in rows]
+    warnings = [f'unknown source "{source}" on {n} post(s)' for source, n in rows]
+    # A timestamp that is not a date and time loads as a NULL ocr_at, and such a record
+    # loses to a dated one of the same post: say so rather than let it pass silently.
+    unread = con.execute(
+        "SELECT count(*) OVER (), ocr_timestamp, source_file, record_index "
+        "FROM staging.ocr_records WHERE ocr_at IS NULL AND trim(ocr_timestamp) <> '' "
+        "ORDER BY source_file, record_index LIMIT 1"
+    ).fetchone()
+    if unread:
+        count, text, source_file, index = unread
+        warnings.append(
+            f"{count} OCR record(s) have a timestamp that is not a date and time, e.g. "
+            f'"{shown(text)}" in {source_file} record {index}; their ocr_at is NULL, and a '
+            "record of the same post with a readable timestamp wins over them"
+        )
+    return warnings
 
 
 def _write_import_log(con: duckdb.DuckDBPyConnection, out_dir: Path, warnings: list[str]) -> None:
