@@ -297,8 +297,8 @@ def _disagreeing_scan(how: str):
 
     real_open = tikdb.build.open_csv
 
-    def open_csv(path, work_dir):
-        csv = real_open(path, work_dir)
+    def open_csv(path, work_dir, threads=None):
+        csv = real_open(path, work_dir, threads)
         scan = csv.scan
         if how == "one record fewer":
             # The parser reads a record the scanner did not find.

@@ -167,3 +167,30 @@ def test_version_and_help(tmp_path):
 
     assert invoke("--version").stdout == f"tikdb {__version__}\n"
     assert "Example: tikdb build" in invoke("build", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("threads", "env", "expected"),
+    [("1", None, "1"), ("1", "8", "1"), ("2", "1", "1")],
+)
+def test_build_threads_also_bound_polars(tmp_path, rows, threads, env, expected):
+    # Polars sizes its pool once, when first imported: only a fresh process shows it.
+    import os
+
+    csv_path = write_csv(tmp_path / "m.csv", rows)
+    code = (
+        "import sys\n"
+        "from tikdb.cli import app\n"
+        "app(sys.argv[1:], standalone_mode=False)\n"
+        "import polars\n"
+        "print('pool', polars.thread_pool_size())\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "POLARS_MAX_THREADS"}
+    if env is not None:
+        environment["POLARS_MAX_THREADS"] = env
+    args = [*build_args(tmp_path, csv_path), "--threads", threads]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=environment
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"pool {expected}"

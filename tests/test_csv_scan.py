@@ -49,6 +49,35 @@ def test_chunk_boundaries_do_not_change_the_records(tmp_path, monkeypatch, chunk
     ]
 
 
+@pytest.mark.parametrize("chunk", [3, 64, 2**20])
+def test_one_worker_scans_on_the_calling_thread_with_the_same_result(
+    tmp_path, monkeypatch, chunk
+):
+    monkeypatch.setattr(csv_scan, "CHUNK_BYTES", chunk)
+    data = (
+        b'a,b,c\n1,"x\ny\nz",q\n2,ab"c,d\n3,"a,""b""",c\n\n4,x\n5,"\xc3\xa9",\xff\n6,"open,\n'
+    )
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    threaded = scan_csv(path, workers=2)
+
+    def no_threads(*args, **kwargs):
+        raise AssertionError("a thread pool was started with one worker")
+
+    monkeypatch.setattr(csv_scan, "ThreadPoolExecutor", no_threads)
+    inline = scan_csv(path, workers=1)
+    for name in ("good_starts", "good_ends", "good_lines", "good_line_spans"):
+        assert getattr(inline, name).tolist() == getattr(threaded, name).tolist(), name
+    assert inline.problems == threaded.problems
+    assert [p.reason for p in inline.problems] == [
+        "bad_quoting",
+        "wrong_field_count",
+        "invalid_utf8",
+        "unterminated_quote",
+    ]
+    assert (inline.sha256, inline.blank_lines) == (threaded.sha256, threaded.blank_lines)
+
+
 def test_each_structural_problem_is_named_with_its_line_and_raw_text(tmp_path):
     data = (
         b"\xef\xbb\xbfa,b,c\n"

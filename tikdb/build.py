@@ -79,6 +79,8 @@ class BuildOptions:
     ocr_dir: Path | None
     out_dir: Path
     memory_limit: str | None = None  # e.g. "4GB"; default: default_memory_limit()
+    # DuckDB's threads and the CSV scanner's workers. Polars sizes its pool when it is
+    # first imported (POLARS_MAX_THREADS): `tikdb build --threads N` sets that first.
     threads: int | None = None
     check_settings: CheckSettings = field(default_factory=CheckSettings)
     # Also write posts and slides as parquet/<table>/month=YYYY-MM/*.parquet (hive layout).
@@ -180,7 +182,7 @@ def _build_staged(
 ) -> BuildResult:
     report("reading")
     with timed("scan the CSV"):
-        csv = open_csv(Path(options.csv_path), staging)
+        csv = open_csv(Path(options.csv_path), staging, options.threads)
     with timed("read the OCR"):
         ocr = read_ocr(options.ocr_dir)
     warnings = _input_warnings(options, csv, ocr)

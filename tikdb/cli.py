@@ -8,6 +8,7 @@ keeps its traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -84,7 +85,10 @@ def build(
         typer.Option(help="DuckDB memory limit, e.g. 4GB [default: the input size, 1-2 GB]."),
     ] = None,
     threads: Annotated[
-        int | None, typer.Option(min=1, help="Worker threads [default: all cores].")
+        int | None,
+        typer.Option(
+            min=1, help="Threads for DuckDB, Polars and the CSV scan [default: all cores]."
+        ),
     ] = None,
     max_reject_rate: Annotated[
         float, typer.Option(help="Warn when more than this share of an input is rejected.")
@@ -116,6 +120,8 @@ def build(
 
     Example: tikdb build --csv exports/MASTER_TIKTOK_DATABASE.csv --out data/warehouse
     """
+    if threads is not None:
+        _bound_polars_threads(threads)
     from tikdb.build import BuildOptions
     from tikdb.build import build as run_build
     from tikdb.checks import CheckSettings, ChecksFailedError
@@ -158,6 +164,18 @@ def build(
     for warning in result.warnings:
         typer.echo(f"Warning: {warning}", err=True)
     _print_build_summary(result, rich=stdout.is_terminal)
+
+
+def _bound_polars_threads(threads: int) -> None:
+    """Make Polars use at most ``threads`` threads, as DuckDB and the scanner do.
+
+    Polars sizes its thread pool once, when it is first imported, from
+    POLARS_MAX_THREADS; the build command imports it only after this runs. A smaller
+    value already set by the user is kept.
+    """
+    current = os.environ.get("POLARS_MAX_THREADS", "")
+    if not (current.isdigit() and 0 < int(current) <= threads):
+        os.environ["POLARS_MAX_THREADS"] = str(threads)
 
 
 def _print_build_summary(result, rich: bool) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tikdb.csv_scan import ScanResult, scan_csv
+from tikdb.csv_scan import WORKERS, ScanResult, scan_csv
 from tikdb.errors import BuildError, InputError
 
 COLUMNS = (
@@ -48,12 +48,13 @@ class CsvInput:
         return self.scan.path
 
 
-def open_csv(path: Path, work_dir: Path) -> CsvInput:
-    """Scan ``path``, check its header, and prepare the records for reading.
+def open_csv(path: Path, work_dir: Path, threads: int | None = None) -> CsvInput:
+    """Scan ``path`` (on at most ``threads`` threads), check its header, and prepare the
+    records for reading.
 
     Raises InputError for a file that is not a usable master CSV.
     """
-    scan = scan_csv(path)
+    scan = scan_csv(path) if threads is None else scan_csv(path, workers=min(WORKERS, threads))
     positions, ignored = match_columns(path, scan.header)
     if scan.records == 0:
         raise InputError(

@@ -27,7 +27,7 @@ import hashlib
 import io
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,8 +90,12 @@ class ScanResult:
         return not self.problems and self.blank_lines == 0 and self.odd_line_ends == 0
 
 
-def scan_csv(path: Path) -> ScanResult:
-    """Split ``path`` into records and classify each one; raises InputError when unusable."""
+def scan_csv(path: Path, workers: int = WORKERS) -> ScanResult:
+    """Split ``path`` into records and classify each one; raises InputError when unusable.
+
+    ``workers`` threads find the marks while another hashes; with one, everything runs
+    on the calling thread (``tikdb build --threads 1``).
+    """
     path = Path(path)
     _check_is_readable_file(path)
     size = path.stat().st_size
@@ -99,14 +103,14 @@ def scan_csv(path: Path) -> ScanResult:
         raise InputError(f"{path}: the file is empty (0 bytes). Export the master CSV again.")
     try:
         with path.open("rb") as f:
-            return _scan(path, f, size)
+            return _scan(path, f, size, workers)
     except OSError as exc:
         raise InputError(
             f"{path}: cannot be read ({exc.strerror}). Check its permissions."
         ) from exc
 
 
-def _scan(path: Path, f, size: int) -> ScanResult:
+def _scan(path: Path, f, size: int, workers: int) -> ScanResult:
     digest = hashlib.sha256()
     first = f.read(min(size, HEADER_WINDOW))
     cut = _first_record_end(first)
@@ -119,12 +123,17 @@ def _scan(path: Path, f, size: int) -> ScanResult:
     f.seek(header_end)
 
     # Pipeline: read and hash chunk k+1 while workers find the marks of chunk k.
-    with ThreadPoolExecutor(WORKERS) as pool, ThreadPoolExecutor(1) as hasher:
+    workers = max(1, workers)
+    threaded = workers > 1
+    with (
+        ThreadPoolExecutor(workers) if threaded else _OnThisThread() as pool,
+        ThreadPoolExecutor(1) if threaded else _OnThisThread() as hasher,
+    ):
         pending: deque = deque()
         for chunk, offset in _chunks(f, header_end, size):
             hasher.submit(digest.update, chunk)
             pending.append(pool.submit(_find_marks, chunk, offset))
-            while len(pending) > WORKERS:
+            while len(pending) > workers:
                 state.add(pending.popleft().result(), eof=False, path=path)
         while pending:
             marks = pending.popleft().result()
@@ -148,6 +157,24 @@ def _scan(path: Path, f, size: int) -> ScanResult:
         blank_lines=state.blank,
         odd_line_ends=state.odd_line_ends,
     )
+
+
+class _OnThisThread:
+    """An executor that runs each task at once on the calling thread."""
+
+    def __enter__(self) -> _OnThisThread:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def submit(self, fn, *args) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:  # handed to whoever waits, as a pool does
+            future.set_exception(exc)
+        return future
 
 
 def _cat(arrays: list[np.ndarray]) -> np.ndarray:
