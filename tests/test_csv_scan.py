@@ -50,13 +50,9 @@ def test_chunk_boundaries_do_not_change_the_records(tmp_path, monkeypatch, chunk
 
 
 @pytest.mark.parametrize("chunk", [3, 64, 2**20])
-def test_one_worker_scans_on_the_calling_thread_with_the_same_result(
-    tmp_path, monkeypatch, chunk
-):
+def test_one_worker_scans_on_the_calling_thread_with_the_same_result(tmp_path, monkeypatch, chunk):
     monkeypatch.setattr(csv_scan, "CHUNK_BYTES", chunk)
-    data = (
-        b'a,b,c\n1,"x\ny\nz",q\n2,ab"c,d\n3,"a,""b""",c\n\n4,x\n5,"\xc3\xa9",\xff\n6,"open,\n'
-    )
+    data = b'a,b,c\n1,"x\ny\nz",q\n2,ab"c,d\n3,"a,""b""",c\n\n4,x\n5,"\xc3\xa9",\xff\n6,"open,\n'
     path = tmp_path / "in.csv"
     path.write_bytes(data)
     threaded = scan_csv(path, workers=2)
