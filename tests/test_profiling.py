@@ -53,15 +53,14 @@ def test_read_profile_ranks_operators_and_reports_spilling(tmp_path):
     con = duckdb.connect(
         config={"memory_limit": "30MB", "threads": 1, "temp_directory": str(tmp_path / "tmp")}
     )
-    target = tmp_path / "sort.json"
-    with profiled(con, target):
+    with profiled(con, tmp_path, "sort"):
         # A sort far bigger than the memory limit must spill to the temp directory.
         con.execute(
             "SELECT sum(i) FROM (SELECT i FROM range(4000000) t(i) ORDER BY hash(i) LIMIT 3999999)"
         ).fetchall()
     # Profiling is off again: this statement must not replace the sort's profile.
     con.execute("SELECT 42").fetchall()
-    profile = read_profile(target)
+    profile = read_profile(tmp_path / "sort.json")
     assert "ORDER BY hash(i)" in profile.sql
     seconds = [op.seconds for op in profile.operators]
     assert seconds == sorted(seconds, reverse=True)

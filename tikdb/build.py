@@ -34,7 +34,7 @@ from tikdb.csv_input import CsvInput, open_csv, shown, write_records
 from tikdb.errors import BuildError, InputError
 from tikdb.models import PythonModel, execution_order, load_models, run_models, sql_dir
 from tikdb.ocr_input import OcrInput, read_ocr
-from tikdb.profiling import profile_path, profiled
+from tikdb.profiling import profiled
 from tikdb.sqlutil import sql_string
 
 PUBLISHED_TABLES = (
@@ -339,8 +339,8 @@ def _write_files(
             for i, statement in enumerate(statements, 1):
                 # A COPY has a query plan worth profiling; a CHECKPOINT has none.
                 name = step if len(statements) == 1 else f"{step} {i}"
-                worth_profiling = profile_dir is not None and statement.startswith("COPY")
-                with profiled(cursor, profile_path(profile_dir, name) if worth_profiling else None):
+                worth_profiling = statement.startswith("COPY")
+                with profiled(cursor, profile_dir if worth_profiling else None, name):
                     cursor.execute(statement)
 
     jobs = [("checkpoint tikdb.duckdb", "CHECKPOINT wh")]

@@ -24,7 +24,7 @@ import duckdb
 
 from tikdb.errors import InputError, TikdbError
 from tikdb.models import sql_dir
-from tikdb.profiling import profile_path, profiled
+from tikdb.profiling import profiled
 
 SEVERITIES = ("error", "warn")
 SAMPLE_ROWS = 5
@@ -135,7 +135,7 @@ def run_rules(
         step = f"check {rule.name}"
         started = time.perf_counter()
         try:
-            with profiled(con, profile_path(profile_dir, step) if profile_dir else None):
+            with profiled(con, profile_dir, step):
                 cursor = con.execute(
                     f"SELECT *, count(*) OVER () AS __offending FROM (\n{body}\n) "
                     f"LIMIT {SAMPLE_ROWS}"

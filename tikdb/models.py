@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from tikdb.errors import BuildError
-from tikdb.profiling import profile_path, profiled
+from tikdb.profiling import profiled
 
 SCHEMAS = ("staging", "main")
 VIEW_FOLDER = "views"  # sql/views/<name>.sql -> CREATE VIEW main.<name>
@@ -186,9 +186,9 @@ def _run_model(
     if on_model:
         on_model(model.name)
     # Views and Python steps run no query worth a profile.
-    worth_profiling = profile_dir is not None and isinstance(model, Model) and not model.is_view
+    worth_profiling = isinstance(model, Model) and not model.is_view
     started = time.perf_counter()
-    with profiled(con, profile_path(profile_dir, model.name) if worth_profiling else None):
+    with profiled(con, profile_dir if worth_profiling else None, model.name):
         _create(con, model, catalogs)
     if on_finished:
         on_finished(model.name, time.perf_counter() - started)

@@ -44,15 +44,16 @@ def profile_path(profile_dir: Path, step: str) -> Path:
 
 
 @contextlib.contextmanager
-def profiled(con: duckdb.DuckDBPyConnection, target: Path | None) -> Iterator[None]:
-    """Write the JSON profile of the statements run inside the block to ``target`` (each
-    one replaces the last); do nothing when ``target`` is None. Profiling is a setting
-    of the connection (each cursor has its own), switched off again afterwards."""
-    if target is None:
+def profiled(con: duckdb.DuckDBPyConnection, profile_dir: Path | None, step: str) -> Iterator[None]:
+    """Write the JSON profile of the statements run inside the block to the step's file
+    in ``profile_dir`` (each one replaces the last); do nothing when ``profile_dir`` is
+    None. Profiling is a setting of the connection (each cursor has its own), switched
+    off again afterwards."""
+    if profile_dir is None:
         yield
         return
     con.execute("PRAGMA enable_profiling = 'json'")
-    con.execute(f"SET profiling_output = {sql_string(str(target))}")
+    con.execute(f"SET profiling_output = {sql_string(str(profile_path(profile_dir, step)))}")
     try:
         yield
     finally:
