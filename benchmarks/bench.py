@@ -1,11 +1,12 @@
 """Benchmark ``tikdb build`` and ``tikdb check`` against a floor, and time analyst queries.
 
     uv run python benchmarks/bench.py [--sizes 45077,1000000] [--ten-million] [--runs 3]
-                                      [--out benchmarks/results.md]
+                                      [--ten-million-runs 1] [--out benchmarks/results.md]
 
 For each size: generate a dataset with ``tikdb generate`` (cached under
 ``benchmarks/.data/<posts>-<seed>/``), then time whole processes, one warm-up and then
-``--runs`` timed runs each, floor and build interleaved so machine noise hits both:
+``--runs`` timed runs each (at 10M posts ``--ten-million-runs`` and no warm-up), floor
+and build interleaved so machine noise hits both:
 ``benchmarks/floor.py`` (the least work any such build must do), ``tikdb build`` and
 ``tikdb check``. One extra ``tikdb build --verbose`` timestamps each phase line. The
 analyst queries in ``benchmarks/queries.sql`` are timed in one warm Python process.
@@ -265,9 +266,10 @@ def bench_size(dataset: Dataset, args: argparse.Namespace, work: Path) -> SizeRe
         str(args.query_runs),
     ]
     floor, build = Series("floor"), Series("tikdb build")
+    warmups, runs = runs_for(dataset.posts, args)
     # Floor and build alternate, so a noisy neighbour slows both rather than one.
-    for i in range(args.warmups + args.runs):
-        kind = "warm-up" if i < args.warmups else f"run {i - args.warmups + 1}/{args.runs}"
+    for i in range(warmups + runs):
+        kind = "warm-up" if i < warmups else f"run {i - warmups + 1}/{runs}"
         for series, cmd, out in (
             (floor, commands["floor"], floor_out),
             (build, commands["build"], wh),
@@ -275,7 +277,7 @@ def bench_size(dataset: Dataset, args: argparse.Namespace, work: Path) -> SizeRe
             log(f"{dataset.posts:,} posts: {series.label}, {kind}")
             shutil.rmtree(out, ignore_errors=True)
             run = run_child(cmd)
-            if i >= args.warmups:
+            if i >= warmups:
                 series.runs.append(run)
     shutil.rmtree(floor_out, ignore_errors=True)
     log(f"{dataset.posts:,} posts: tikdb build --verbose (phases)")
@@ -288,12 +290,20 @@ def bench_size(dataset: Dataset, args: argparse.Namespace, work: Path) -> SizeRe
         if profile_path(profile_dir, name).is_file()
     }
     log(f"{dataset.posts:,} posts: tikdb check")
-    check = timed("tikdb check", commands["check"], None, args.warmups, args.runs)
+    check = timed("tikdb check", commands["check"], None, warmups, runs)
     log(f"{dataset.posts:,} posts: analyst queries")
     queries = run_queries_child(commands["queries"])
     return SizeResult(
         dataset, floor, build, check, commands, phases, phase_run, queries, steps, profiles
     )
+
+
+def runs_for(posts: int, args: argparse.Namespace) -> tuple[int, int]:
+    """(warm-ups, timed runs) for a size: ``--ten-million-runs`` and no warm-up at 10M
+    posts, where one build takes minutes; ``--warmups`` and ``--runs`` below."""
+    if posts >= TEN_MILLION:
+        return 0, args.ten_million_runs
+    return args.warmups, args.runs
 
 
 def run_queries_child(cmd: list) -> list[QueryTiming]:
@@ -476,8 +486,9 @@ def size_section(res: SizeResult, args: argparse.Namespace) -> str:
         f"Dataset: seed {ds.seed}, CSV {_size_bytes(ds.csv) / MB:,.1f} MB, "
         f"OCR {_size_bytes(ds.ocr) / MB:,.1f} MB, {made}.",
         "",
-        f"Median of {args.runs} timed run(s) after {args.warmups} warm-up(s); peak MB is the "
-        "highest of the timed runs. Ratios are tikdb ÷ floor.",
+        f"Median of {len(res.build.runs)} timed run(s) after "
+        f"{runs_for(ds.posts, args)[0]} warm-up(s); peak MB is the highest of the timed "
+        "runs. Ratios are tikdb ÷ floor.",
         "",
     ]
     rows = []
@@ -672,6 +683,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--ten-million", action="store_true", help="Also run 10,000,000 posts.")
     parser.add_argument("--runs", type=int, default=3, help="Timed runs per command [3].")
+    parser.add_argument(
+        "--ten-million-runs",
+        type=int,
+        default=1,
+        help="Timed runs per command at 10,000,000 posts, without warm-up [1].",
+    )
     parser.add_argument("--warmups", type=int, default=1, help="Untimed runs first [1].")
     parser.add_argument("--query-runs", type=int, default=5, help="Timed runs per query [5].")
     parser.add_argument("--seed", type=int, default=1, help="Generator seed [1].")
@@ -695,8 +712,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         sizes.append(TEN_MILLION)
     if not sizes or min(sizes) < 1:
         parser.error("--sizes: give at least one positive post count")
-    if args.runs < 1 or args.query_runs < 1 or args.warmups < 0:
-        parser.error("--runs and --query-runs must be ≥ 1, --warmups ≥ 0")
+    if min(args.runs, args.ten_million_runs, args.query_runs) < 1 or args.warmups < 0:
+        parser.error("--runs, --ten-million-runs and --query-runs must be ≥ 1, --warmups ≥ 0")
     args.size_list = sizes
     args.argv = argv
     return args

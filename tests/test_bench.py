@@ -84,6 +84,17 @@ def test_queries_file_has_the_analyst_queries():
         assert "SELECT" in sql and ";" not in sql
 
 
+def test_ten_million_posts_get_their_own_run_count_and_no_warm_up():
+    args = bench.parse_args(["--ten-million", "--runs", "3", "--warmups", "1"])
+    assert args.size_list == [45_077, 1_000_000, 10_000_000]
+    assert bench.runs_for(1_000_000, args) == (1, 3)
+    assert bench.runs_for(10_000_000, args) == (0, 1)
+    args = bench.parse_args(["--ten-million", "--ten-million-runs", "2"])
+    assert bench.runs_for(10_000_000, args) == (0, 2)
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--ten-million-runs", "0"])
+
+
 def test_status_says_met_or_missed_by_how_much():
     assert bench._status(1.5, 2.0, " s") == "met (0.50 s to spare)"
     assert bench._status(3.0, 2.0, " s") == "**missed** by 1.00 s (+50%)"
@@ -126,6 +137,7 @@ def test_bench_writes_a_complete_report(tmp_path):
     ):
         assert re.search(rf"(?m)^{re.escape(heading)}$", text), heading
     assert "--sizes 300 --runs 1" in text
+    assert "Median of 1 timed run(s) after 0 warm-up(s)" in text
 
     machine = {row[0]: row[1] for row in _rows(text, "## Machine")}
     assert {"cores", "RAM", "CPU", "Python", "duckdb", "polars", "tikdb"} <= machine.keys()
