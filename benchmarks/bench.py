@@ -13,8 +13,9 @@ analyst queries in ``benchmarks/queries.sql`` are timed in one warm Python proce
 Results, ratios to the floor and the issue's targets go to ``--out`` (overwritten).
 
 Peak memory is each child's own ``ru_maxrss`` from ``os.wait4``. Linux counts the
-parent's high-water RSS into a freshly exec'd child, so this process never imports
-DuckDB, Polars or tikdb: the queries run in a child process too.
+parent's high-water RSS into a freshly exec'd child, so this process never loads an
+engine (DuckDB, Polars, PyArrow, numpy): the queries run in a child process too, and of
+tikdb it imports only ``tikdb.profiling``, which reads the JSON profiles with ``json``.
 """
 
 from __future__ import annotations
