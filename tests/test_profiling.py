@@ -70,6 +70,14 @@ def test_read_profile_ranks_operators_and_reports_spilling(tmp_path):
     assert profile.peak_buffer_bytes > 0
 
 
+def test_an_error_inside_a_profiled_block_is_the_one_raised(tmp_path):
+    con = duckdb.connect()
+    # Switching profiling off fails on a closed connection; the block's error must win.
+    with pytest.raises(ValueError, match="the block's own error"), profiled(con, tmp_path, "step"):
+        con.close()
+        raise ValueError("the block's own error")
+
+
 def test_profile_paths_are_plain_file_names(tmp_path):
     assert profile_path(tmp_path, "main.slides") == tmp_path / "main.slides.json"
     assert profile_path(tmp_path, "posts/ and slides/ by month 1").name == (

@@ -56,8 +56,12 @@ def profiled(con: duckdb.DuckDBPyConnection, profile_dir: Path | None, step: str
     con.execute(f"SET profiling_output = {sql_string(str(profile_path(profile_dir, step)))}")
     try:
         yield
-    finally:
-        con.execute("PRAGMA disable_profiling")
+    except BaseException:
+        # The block's own error is the one to report, even if the connection is gone.
+        with contextlib.suppress(Exception):
+            con.execute("PRAGMA disable_profiling")
+        raise
+    con.execute("PRAGMA disable_profiling")
 
 
 @dataclass(frozen=True)
