@@ -36,7 +36,7 @@ def test_each_sql_step_leaves_the_profile_of_its_own_statement(tmp_path, rows, t
     for name in (*PUBLISHED_TABLES, *views):
         profile = read_profile(profile_path(profiles, f"{name}.parquet"))
         assert profile.sql.startswith(f"COPY main.{name} TO "), name
-        assert profile.operators[0].rows >= 0
+        assert "COPY_TO_FILE" in {op.name for op in profile.operators}, name
     for rule in load_rules():
         sql = read_profile(profile_path(profiles, f"check {rule.name}")).sql
         assert rule.sql.strip().rstrip(";") in sql, rule.name

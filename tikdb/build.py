@@ -85,7 +85,7 @@ class BuildOptions:
     check_settings: CheckSettings = field(default_factory=CheckSettings)
     # Also write posts and slides as parquet/<table>/month=YYYY-MM/*.parquet (hive layout).
     partition_by_month: bool = False
-    # Save DuckDB's JSON profile of each SQL model and Parquet file write here.
+    # Save DuckDB's JSON profile of each SQL model, check rule and Parquet write here.
     profile_dir: Path | None = None
 
 

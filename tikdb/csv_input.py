@@ -54,7 +54,7 @@ def open_csv(path: Path, work_dir: Path, threads: int | None = None) -> CsvInput
 
     Raises InputError for a file that is not a usable master CSV.
     """
-    scan = scan_csv(path) if threads is None else scan_csv(path, workers=min(WORKERS, threads))
+    scan = scan_csv(path, workers=WORKERS if threads is None else min(WORKERS, threads))
     positions, ignored = match_columns(path, scan.header)
     if scan.records == 0:
         raise InputError(

@@ -1,7 +1,7 @@
 """DuckDB query profiles of a build's SQL steps: written on request, read back in short.
 
-``tikdb build --profile DIR`` saves DuckDB's JSON profile of every SQL model and every
-Parquet file write as ``DIR/<step>.json`` (operator tree with per-operator time and rows,
+``tikdb build --profile DIR`` saves DuckDB's JSON profile of every SQL model, check rule
+and Parquet file write as ``DIR/<step>.json`` (operator tree with per-operator time and rows,
 bytes spilled to disk, peak buffer memory). ``read_profile`` reduces one to what explains
 a slow step: the operators that took the time.
 """

@@ -6,10 +6,10 @@
 WITH candidate_hashes AS (
     -- Most images appear once; find the reused ones on slides alone before joining.
     -- Used by two posts or more = two different post ids: min <> max gives the same
-    -- answer as count(DISTINCT post_id) > 1 at half the cost (7.1 s, now 3.4 s, at 10M).
-    -- First by a 64-bit hash of the id: a narrow key keeps the table of ~all images in
-    -- memory at 10M posts (20M slides). A reused image always passes; an image that
-    -- only shares its hash with another is dropped by the exact test below.
+    -- answer as count(DISTINCT post_id) > 1 at half the cost.
+    -- First by a 64-bit hash of the id: grouping ~all 20M images of 10M posts by a
+    -- narrow key is ~25% faster than by the 32-character id. A reused image always
+    -- passes; an image that only shares its hash with another fails the exact test below.
     SELECT hash(image_id) AS image_hash
     FROM main.slides
     WHERE image_id IS NOT NULL
