@@ -15,7 +15,7 @@ Results, ratios to the floor and the issue's targets go to ``--out`` (overwritte
 Peak memory is each child's own ``ru_maxrss`` from ``os.wait4``. Linux counts the
 parent's high-water RSS into a freshly exec'd child, so this process never loads an
 engine (DuckDB, Polars, PyArrow, numpy): the queries run in a child process too, and of
-tikdb it imports only ``tikdb.profiling``, which reads the JSON profiles with ``json``.
+tikdb it imports only ``tikdb.engine.profiling``, which reads the JSON profiles with ``json``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from tikdb.profiling import Profile, profile_path, read_profile
+from tikdb.engine.profiling import Profile, profile_path, read_profile
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent

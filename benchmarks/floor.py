@@ -14,8 +14,9 @@ The CSV is a view, so it is scanned twice (posts: every column but ``slides``; s
 ``post_url`` and ``slides``): DuckDB pushes the projection into the scan, and on 1M posts
 this was as fast as materializing one raw table and needed half the peak memory.
 
-Deliberately imports nothing but DuckDB, and uses tikdb's default threads and memory
-limit (all cores, half the RAM) unless told otherwise.
+Deliberately imports nothing but DuckDB (and tikdb.contract, which imports nothing
+heavy), and uses tikdb's default threads and memory limit (all cores, half the RAM)
+unless told otherwise.
 """
 
 from __future__ import annotations
@@ -26,25 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-# The master CSV's columns. A copy of tikdb.csv_input.COLUMNS on purpose: importing tikdb
-# would load Polars and PyArrow and slow the floor down by their import time.
-COLUMNS = (
-    "created_date",
-    "created_time",
-    "account",
-    "va",
-    "post_url",
-    "views",
-    "likes",
-    "comments",
-    "shares",
-    "engagement",
-    "engagement_rate",
-    "hashtags",
-    "sound",
-    "slides",
-    "source",
-)
+from tikdb.contract import COLUMNS  # imports nothing heavy
+
 METRICS = ("views", "likes", "comments", "shares", "engagement")
 
 

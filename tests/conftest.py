@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tikdb.build import BuildOptions, build
-from tikdb.csv_input import COLUMNS
+from tikdb.contract import COLUMNS
+from tikdb.pipeline.build import BuildOptions, build
 
 BASE_TIME = datetime(2025, 10, 1, 8, 0, 0)
 # The analytics views the warehouse publishes (sql/views/), named here so tests state them.

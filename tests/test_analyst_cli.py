@@ -11,8 +11,9 @@ from conftest import VIEWS, make_row, query, run_build, write_csv
 from rich.console import Console
 from typer.testing import CliRunner
 
-from tikdb.analyst_cli import QueryResult, duckdb_executable, rich_table, run_query, shell_command
 from tikdb.cli import app
+from tikdb.outputs.render import rich_table
+from tikdb.outputs.warehouse import QueryResult, duckdb_executable, run_query, shell_command
 
 runner = CliRunner()
 BOARD = "SELECT va_id, display_name, posts, total_views, median_views FROM va_performance ORDER BY va_id"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tikdb.build import default_memory_limit
-from tikdb.models import load_models
+from tikdb.engine.connection import default_memory_limit
+from tikdb.engine.models import load_models
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
 

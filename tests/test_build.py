@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import make_row, ocr_record, query, run_build, slide_url, write_csv, write_ocr
 
-from tikdb.build import PUBLISHED_TABLES
+from tikdb.contract import PUBLISHED_TABLES
 
 
 def test_a_clean_file_loads_every_post_and_slide(tmp_path, rows):
@@ -293,9 +293,9 @@ def test_import_log_keeps_history_across_builds(tmp_path, rows):
 
 def _disagreeing_scan(how: str):
     """An open_csv whose scan disagrees with what the CSV parser will read."""
-    import tikdb.build
+    import tikdb.pipeline.build
 
-    real_open = tikdb.build.open_csv
+    real_open = tikdb.pipeline.build.open_csv
 
     def open_csv(path, work_dir, threads=None):
         csv = real_open(path, work_dir, threads)
@@ -317,10 +317,10 @@ def _disagreeing_scan(how: str):
 
 @pytest.mark.parametrize("how", ["one record fewer", "a record spans another line"])
 def test_a_parser_that_disagrees_with_the_scanner_stops_the_build(tmp_path, rows, monkeypatch, how):
-    import tikdb.build
+    import tikdb.pipeline.build
     from tikdb.errors import BuildError
 
-    monkeypatch.setattr(tikdb.build, "open_csv", _disagreeing_scan(how))
+    monkeypatch.setattr(tikdb.pipeline.build, "open_csv", _disagreeing_scan(how))
     csv_path = write_csv(tmp_path / "master.csv", rows)
     with pytest.raises(BuildError, match="line numbers would be wrong") as caught:
         run_build(tmp_path, csv_path)

@@ -13,8 +13,9 @@ import pytest
 from conftest import make_row, ocr_record, query, run_build, write_csv, write_ocr
 from typer.testing import CliRunner
 
-from tikdb.checks import CheckSettings, check_warehouse, load_rules
 from tikdb.cli import app
+from tikdb.engine.checks import CheckSettings, load_rules
+from tikdb.outputs.warehouse import check_published as check_warehouse
 
 # One mutation per rule: SQL run on a copy of a clean warehouse that must make exactly
 # that rule fail. The first post (lowest csv_line) is the usual victim.
@@ -162,7 +163,7 @@ def test_check_cli_errors(tmp_path, clean_warehouse):
     missing = runner.invoke(app, ["check", "--db", str(tmp_path / "nope.duckdb")])
     assert missing.exit_code == 2
     assert missing.stderr == (
-        f"Error: {tmp_path / 'nope.duckdb'}: no warehouse here. Run tikdb build first, or pass --db PATH.\n"
+        f"Error: {tmp_path / 'nope.duckdb'}: no warehouse here. Build it with `tikdb build`, or pass --db PATH.\n"
     )
     unknown = runner.invoke(app, ["check", "--db", str(clean_warehouse), "--select", "nothing*"])
     assert unknown.exit_code == 2
@@ -196,8 +197,8 @@ def test_check_works_while_a_duckdb_shell_holds_the_file_open(clean_warehouse):
 
 
 def test_a_failing_error_rule_blocks_publishing(tmp_path, monkeypatch, rows):
-    from tikdb import build as build_module
-    from tikdb.checks import ChecksFailedError, Rule
+    from tikdb.engine.checks import ChecksFailedError, Rule
+    from tikdb.pipeline import build as build_module
 
     csv_path = write_csv(tmp_path / "master.csv", rows)
     first = run_build(tmp_path, csv_path)

@@ -10,7 +10,7 @@ from conftest import make_row, write_csv
 from typer.testing import CliRunner
 
 from tikdb.cli import app
-from tikdb.csv_input import COLUMNS
+from tikdb.contract import COLUMNS
 
 runner = CliRunner()
 
@@ -32,9 +32,9 @@ def build_args(tmp_path, csv_path):
 
 
 def test_build_verbose_prints_each_phase_then_its_timed_steps(tmp_path, rows):
-    from tikdb.build import PUBLISHED_TABLES
-    from tikdb.checks import load_rules
-    from tikdb.models import load_models
+    from tikdb.contract import PUBLISHED_TABLES
+    from tikdb.engine.checks import load_rules
+    from tikdb.engine.models import load_models
 
     csv_path = write_csv(tmp_path / "m.csv", rows)
     result = invoke(*build_args(tmp_path, csv_path), "--verbose")

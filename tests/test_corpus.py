@@ -26,11 +26,11 @@ import pytest
 from conftest import make_row, query, run_build, slide_url
 from typer.testing import CliRunner
 
-from tikdb.checks import check_warehouse
 from tikdb.cli import app
-from tikdb.csv_input import COLUMNS
+from tikdb.contract import COLUMNS
 from tikdb.errors import InputError
-from tikdb.publish import LOCK_NAME
+from tikdb.outputs.warehouse import check_published as check_warehouse
+from tikdb.pipeline.publish import LOCK_NAME
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CSV = CORPUS / "csv"

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tikdb import csv_scan
-from tikdb.csv_scan import scan_csv
 from tikdb.errors import InputError
+from tikdb.sources import csv_scan
+from tikdb.sources.csv_scan import scan_csv
 
 
 def records(result, data: bytes) -> list[bytes]:

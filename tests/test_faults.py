@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tikdb.checks import check_warehouse
-from tikdb.generate import generate
+from tikdb.outputs.warehouse import check_published as check_warehouse
+from tikdb.synthetic import generate
 
 
 def snapshot(out: Path) -> dict[str, str]:

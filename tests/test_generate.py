@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tikdb.generate import GenerateResult, generate
+from tikdb.synthetic import GenerateResult, generate
 
 HEADER = (
     "created_date,created_time,account,va,post_url,views,likes,comments,shares,"
@@ -416,7 +416,7 @@ def test_rerun_into_the_same_folder_replaces_the_ocr_folders(tmp_path):
 def test_heavy_image_reuse_keeps_posts_valid(tmp_path, monkeypatch):
     # Exaggerated reuse exercises the repost logic's edge cases (chains of reuse, two slides of
     # one post drawing the same source image).
-    import tikdb.generate as gen
+    import tikdb.synthetic as gen
 
     monkeypatch.setattr(gen, "IMAGE_REUSE_SHARE", 0.9)
     result = gen.generate(tmp_path, 600, seed=5)

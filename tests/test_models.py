@@ -9,10 +9,11 @@ import duckdb
 import pytest
 from conftest import make_row, query, write_csv
 
-from tikdb import build as build_module
-from tikdb.build import BuildOptions, build
+from tikdb.engine import connection
+from tikdb.engine.models import Model, PythonModel, execution_order, run_models
+from tikdb.engine.steps import Steps
 from tikdb.errors import BuildError
-from tikdb.models import Model, PythonModel, execution_order, run_models
+from tikdb.pipeline.build import BuildOptions, build
 
 
 def _model(name: str, sql: str, *deps: str) -> Model:
@@ -32,7 +33,8 @@ def _chain_and_branch() -> list[Model | PythonModel]:
 def test_models_run_after_what_they_read(workers):
     con = duckdb.connect()
     seen: list[str] = []
-    run_models(con, execution_order(_chain_and_branch(), []), seen.append, workers=workers)
+    steps = Steps(lambda name, _seconds: seen.append(name))  # told as each model ends
+    run_models(con, execution_order(_chain_and_branch(), []), workers=workers, steps=steps)
     assert con.execute("SELECT x FROM main.d").fetchall() == [(12,)]
     assert seen.index("main.a") < seen.index("main.b") < seen.index("main.d")
     assert seen.index("main.c") < seen.index("main.d")
@@ -92,7 +94,7 @@ def test_a_build_publishes_the_same_tables_however_many_statements_run_at_once(
         ("parallel", 2**40, 2),
         ("one thread", 2**40, 1),
     ):
-        monkeypatch.setattr(build_module, "PARALLEL_MODELS_BELOW", below)
+        monkeypatch.setattr(connection, "PARALLEL_MODELS_BELOW", below)
         options = BuildOptions(csv_path, tmp_path / "no-ocr", tmp_path / label, threads=threads)
         out = build(options).db_path
         results[label] = {t: query(out, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
@@ -101,7 +103,8 @@ def test_a_build_publishes_the_same_tables_however_many_statements_run_at_once(
 
 
 def test_one_thread_means_one_statement_at_a_time():
-    from tikdb.build import PARALLEL_MODELS_BELOW, _jobs_at_once
+    from tikdb.engine.connection import PARALLEL_MODELS_BELOW
+    from tikdb.engine.connection import jobs_at_once as _jobs_at_once
 
     assert _jobs_at_once(1) == 1
     assert _jobs_at_once(1, input_bytes=1000) == 1

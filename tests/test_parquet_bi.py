@@ -14,8 +14,9 @@ import pytest
 from conftest import VIEWS, make_row, ocr_record, query, slide_url, write_csv, write_ocr
 from typer.testing import CliRunner
 
-from tikdb.build import PUBLISHED_TABLES, BuildOptions, build
 from tikdb.cli import app
+from tikdb.contract import PUBLISHED_TABLES
+from tikdb.pipeline.build import BuildOptions, build
 
 # created = 2025-10-01 08:00 + 17 n minutes: n = 2600 is 2025-11-01 16:40
 NOVEMBER = 2600

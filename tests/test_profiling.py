@@ -8,11 +8,12 @@ import pytest
 from conftest import write_csv
 from typer.testing import CliRunner
 
-from tikdb.build import PUBLISHED_TABLES, BuildOptions, build
-from tikdb.checks import load_rules
 from tikdb.cli import app
-from tikdb.models import load_models
-from tikdb.profiling import profile_path, profiled, read_profile
+from tikdb.contract import PUBLISHED_TABLES
+from tikdb.engine.checks import load_rules
+from tikdb.engine.models import load_models
+from tikdb.engine.profiling import profile_path, profiled, read_profile
+from tikdb.pipeline.build import BuildOptions, build
 
 
 @pytest.mark.parametrize("threads", [1, 2])

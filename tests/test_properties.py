@@ -20,7 +20,7 @@ from conftest import make_row, query, run_build
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tikdb.csv_input import COLUMNS
+from tikdb.contract import COLUMNS
 
 BUILD_SETTINGS = settings(
     max_examples=30,

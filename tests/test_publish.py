@@ -15,7 +15,7 @@ import pytest
 from conftest import make_row, query, run_build, write_csv
 
 from tikdb.errors import BuildLockedError, InputError
-from tikdb.publish import LOCK_NAME
+from tikdb.pipeline.publish import LOCK_NAME
 
 
 def snapshot(out: Path) -> dict[str, str]:
@@ -47,7 +47,7 @@ def test_a_failed_build_leaves_the_warehouse_byte_identical(tmp_path, published)
 
 
 def test_a_failing_model_publishes_nothing(tmp_path, published, monkeypatch):
-    from tikdb import models
+    from tikdb.engine import models
     from tikdb.errors import BuildError
 
     before = snapshot(published)
@@ -57,7 +57,7 @@ def test_a_failing_model_publishes_nothing(tmp_path, published, monkeypatch):
         real(con, ordered, **kwargs)
         raise BuildError("injected failure after the models ran")
 
-    monkeypatch.setattr("tikdb.build.run_models", broken)
+    monkeypatch.setattr("tikdb.pipeline.build.run_models", broken)
     with pytest.raises(BuildError, match="injected failure"):
         run_build(tmp_path, tmp_path / "master.csv", out=published)
     assert snapshot(published) == before

@@ -13,7 +13,7 @@ from conftest import make_row, ocr_record, query, run_build, slide_url, write_cs
 from typer.testing import CliRunner
 
 from tikdb.cli import app
-from tikdb.report import build_report
+from tikdb.outputs.report import build_report
 
 CHROMIUM = "/usr/bin/chromium"
 EVIL_VA = "<script>alert(1)</script>"

@@ -308,7 +308,7 @@ def test_every_view_is_in_the_database_and_in_parquet(warehouse):
 
 def test_views_hold_no_lambdas_or_temp_macros():
     """The view SQL is re-bound by whichever DuckDB opens the file (1.2 and newer)."""
-    from tikdb.models import sql_dir
+    from tikdb.engine.sqlfiles import sql_dir
 
     for path in sorted((sql_dir() / "views").glob("*.sql")):
         text = path.read_text(encoding="utf-8")

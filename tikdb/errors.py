@@ -1,4 +1,4 @@
-"""The expected failures of tikdb.
+"""The expected failures of tikdb, and the one way to put an engine's error on one line.
 
 The CLI turns a ``TikdbError`` into one line on stderr and its ``exit_code``;
 anything else is a bug and keeps its traceback.
@@ -27,3 +27,21 @@ class BuildLockedError(TikdbError):
     """Another build holds the warehouse lock (exit code 1)."""
 
     exit_code = 1
+
+
+class QueryError(TikdbError):
+    """DuckDB refused or failed the user's SQL (exit code 1)."""
+
+    exit_code = 1
+
+
+def one_line(exc: BaseException) -> str:
+    """An engine's error message on one line: its lines joined, without DuckDB's
+    ``LINE n:`` statement excerpt and the ``^`` marker under it."""
+    kept = []
+    for line in str(exc).strip().splitlines():
+        if line.startswith("LINE "):
+            break
+        if line.strip():
+            kept.append(line.strip())
+    return " ".join(kept) or type(exc).__name__

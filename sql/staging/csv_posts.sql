@@ -57,7 +57,7 @@ judged AS (
             WHEN post_id IS NULL THEN 'bad_post_url'
             WHEN account IS NOT NULL AND lower(account) <> url_handle THEN 'account_mismatch'
             WHEN created_date IS NULL OR created_time IS NULL OR created_at IS NULL THEN 'bad_created_at'
-            WHEN created_at < TIMESTAMP '2016-01-01' OR created_at > (SELECT built_at FROM raw.build) + INTERVAL 1 DAY
+            WHEN created_at < TIMESTAMP '2016-01-01' OR created_at > (SELECT started_at FROM raw.build) + INTERVAL 1 DAY
                 THEN 'created_at_out_of_range'
             WHEN (views_raw IS NOT NULL AND views IS NULL)
                 OR (likes_raw IS NOT NULL AND likes IS NULL)

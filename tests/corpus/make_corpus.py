@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conftest import make_row, ocr_record, slide_url  # noqa: E402
 
-from tikdb.csv_input import COLUMNS  # noqa: E402
+from tikdb.contract import COLUMNS  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CRLF = b"\r\n"

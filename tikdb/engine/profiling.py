@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tikdb.sqlutil import sql_string
+from tikdb.engine.sqlfiles import sql_string
 
 if TYPE_CHECKING:  # the benchmark reads profiles without loading DuckDB (see bench.py)
     import duckdb

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from tikdb.errors import InputError, TikdbError
-from tikdb.models import sql_dir
-from tikdb.profiling import profiled
+from tikdb.engine.profiling import profiled
+from tikdb.engine.sqlfiles import read_sql, sql_dir
+from tikdb.engine.steps import UNTIMED, Steps
+from tikdb.errors import InputError, TikdbError, one_line
 
 SEVERITIES = ("error", "warn")
 SAMPLE_ROWS = 5
@@ -116,12 +115,12 @@ def run_rules(
     con: duckdb.DuckDBPyConnection,
     rules: list[Rule],
     settings: CheckSettings | None = None,
-    on_finished: Callable[[str, float], None] | None = None,
+    steps: Steps = UNTIMED,
     profile_dir: Path | None = None,
 ) -> CheckReport:
     """Run each rule; count its offending rows and keep the first few.
 
-    ``on_finished`` is told each rule as the step ``check <rule>`` with its seconds; with
+    Each rule is the step ``check <rule>`` of ``steps``; with
     ``profile_dir`` its DuckDB profile goes to ``<profile_dir>/check_<rule>.json``.
     """
     settings = settings or CheckSettings()
@@ -133,9 +132,8 @@ def run_rules(
     for rule in rules:
         body = rule.sql.strip().rstrip(";")
         step = f"check {rule.name}"
-        started = time.perf_counter()
         try:
-            with profiled(con, profile_dir, step):
+            with steps(step), profiled(con, profile_dir, step):
                 cursor = con.execute(
                     f"SELECT *, count(*) OVER () AS __offending FROM (\n{body}\n) "
                     f"LIMIT {SAMPLE_ROWS}"
@@ -143,10 +141,7 @@ def run_rules(
                 rows = cursor.fetchall()
             columns = [d[0] for d in cursor.description]
         except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise TikdbError(f"{rule.path}: the check does not run: {first}") from exc
-        if on_finished:
-            on_finished(step, time.perf_counter() - started)
+            raise TikdbError(f"{rule.path}: the check does not run: {one_line(exc)}") from exc
         count = rows[0][-1] if rows else 0
         results.append(
             RuleResult(
@@ -163,30 +158,11 @@ def run_rules(
     return CheckReport(results)
 
 
-def check_warehouse(
-    db_path: Path, select: str | None = None, settings: CheckSettings | None = None
-) -> CheckReport:
-    """Run the rules against a published warehouse, opened read-only."""
-    db_path = Path(db_path)
-    if not db_path.is_file():
-        raise InputError(f"{db_path}: no warehouse here. Run tikdb build first, or pass --db PATH.")
-    rules = load_rules(select)
-    try:
-        con = duckdb.connect(str(db_path), read_only=True)
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise TikdbError(f"{db_path}: cannot be opened read-only: {first}") from exc
-    try:
-        return run_rules(con, rules, settings)
-    finally:
-        con.close()
-
-
 def store_results(con: duckdb.DuckDBPyConnection, run_id: str, report: CheckReport) -> None:
     """Append this build's results to main.check_results (created if missing)."""
     import json
 
-    con.execute((sql_dir() / "schema" / "check_results.sql").read_text(encoding="utf-8"))
+    con.execute(read_sql("schema", "check_results.sql"))
     checked_at = datetime.now(UTC).replace(tzinfo=None)
     rows = [
         (

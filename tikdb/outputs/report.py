@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 
 from tikdb import __version__
-from tikdb.analyst_cli import connect_read_only, one_line
-from tikdb.errors import InputError, TikdbError
+from tikdb.errors import InputError, TikdbError, one_line
+from tikdb.outputs.warehouse import connect_read_only
 
 TOP_VAS = 6
 TOP_ROWS = 10

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tikdb.csv_input import COLUMNS
+from tikdb.contract import COLUMNS
 
 CSV_NAME = "MASTER_TIKTOK_DATABASE.csv"
 OCR_DIR_NAME = "october_ocr_data"

@@ -12,26 +12,10 @@ from pathlib import Path
 
 import polars as pl
 
-from tikdb.csv_scan import WORKERS, ScanResult, scan_csv
-from tikdb.errors import BuildError, InputError
-
-COLUMNS = (
-    "created_date",
-    "created_time",
-    "account",
-    "va",
-    "post_url",
-    "views",
-    "likes",
-    "comments",
-    "shares",
-    "engagement",
-    "engagement_rate",
-    "hashtags",
-    "sound",
-    "slides",
-    "source",
-)
+from tikdb.contract import COLUMNS
+from tikdb.errors import BuildError, InputError, one_line
+from tikdb.sources.csv_scan import WORKERS, ScanResult, scan_csv
+from tikdb.terminal import safe_text
 
 
 @dataclass(frozen=True)
@@ -65,11 +49,6 @@ def open_csv(path: Path, work_dir: Path, threads: int | None = None) -> CsvInput
     return CsvInput(scan, positions, ignored, parse_path)
 
 
-def shown(name: str) -> str:
-    """A header name for a one-line message: control characters escaped."""
-    return name.encode("unicode_escape").decode("ascii") if not name.isprintable() else name
-
-
 def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[str, ...]]:
     """Map each expected column to its position by name (case and spaces ignored)."""
     seen: dict[str, int] = {}
@@ -84,7 +63,7 @@ def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[
     unknown = tuple(name for name in header if name.strip().lower() not in COLUMNS)
     missing = [name for name in COLUMNS if name not in seen]
     if missing:
-        found = f'; found unknown column "{shown(unknown[0])}"' if unknown else ""
+        found = f'; found unknown column "{safe_text(unknown[0])}"' if unknown else ""
         plural = "s" if len(missing) > 1 else ""
         names = ", ".join(f'"{m}"' for m in missing)
         raise InputError(
@@ -182,6 +161,5 @@ def write_records(csv: CsvInput, target: Path) -> Path:
             "Please report this with the file."
         ) from exc
     except pl.exceptions.PolarsError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BuildError(f"{csv.path}: the CSV parser failed: {first}") from exc
+        raise BuildError(f"{csv.path}: the CSV parser failed: {one_line(exc)}") from exc
     return target

@@ -25,10 +25,9 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from tikdb.contract import DB_NAME, PARQUET_DIR
 from tikdb.errors import BuildLockedError, InputError
 
-DB_NAME = "tikdb.duckdb"
-PARQUET_DIR = "parquet"
 CURRENT = ".current"
 LOCK_NAME = ".tikdb-build.lock"
 STAGING_PREFIX = ".tikdb-staging-"
@@ -70,13 +69,12 @@ def current_version(out_dir: Path) -> Path | None:
     return out_dir / os.readlink(link) if link.is_symlink() else None
 
 
-def remove_leftovers(out_dir: Path) -> list[Path]:
+def remove_leftovers(out_dir: Path) -> None:
     """Delete what crashed builds left: staging areas, unpublished versions, stray links.
 
-    Call only while holding the build lock. Returns what was removed.
+    Call only while holding the build lock.
     """
     live = current_version(out_dir)
-    removed = []
     for entry in out_dir.iterdir():
         name = entry.name
         stale = (
@@ -86,8 +84,6 @@ def remove_leftovers(out_dir: Path) -> list[Path]:
         )
         if stale:
             _remove(entry)
-            removed.append(entry)
-    return removed
 
 
 def new_staging(out_dir: Path, run_id: str) -> Path:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import graphlib
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -23,8 +22,10 @@ from pathlib import Path
 
 import duckdb
 
-from tikdb.errors import BuildError
-from tikdb.profiling import profiled
+from tikdb.engine.profiling import profiled
+from tikdb.engine.sqlfiles import sql_dir
+from tikdb.engine.steps import UNTIMED, Steps
+from tikdb.errors import BuildError, one_line
 
 SCHEMAS = ("staging", "main")
 VIEW_FOLDER = "views"  # sql/views/<name>.sql -> CREATE VIEW main.<name>
@@ -34,15 +35,6 @@ _STRING = re.compile(r"'(?:[^']|'')*'")
 # A header line "-- materialized: view" or "-- materialized: table" overrides the default
 # (tables for staging/ and main/, views for views/).
 _MATERIALIZED = re.compile(r"^--\s*materialized:\s*(view|table)\b", re.MULTILINE)
-
-
-def sql_dir() -> Path:
-    """The folder of .sql files: inside the installed package, or beside it in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "sql", here.parent / "sql"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("tikdb's sql/ folder is missing from the installation")
 
 
 @dataclass(frozen=True)
@@ -117,11 +109,10 @@ def execution_order(
 def run_models(
     con: duckdb.DuckDBPyConnection,
     ordered: list[Model | PythonModel],
-    on_model: Callable[[str], None] | None = None,
     catalogs: dict[str, str] | None = None,
     workers: int = 1,
     prepare_cursor: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-    on_finished: Callable[[str, float], None] | None = None,
+    steps: Steps = UNTIMED,
     profile_dir: Path | None = None,
 ) -> None:
     """Create each model after the models it reads; ``catalogs`` maps a schema to the
@@ -129,14 +120,13 @@ def run_models(
 
     With ``workers`` > 1, models whose inputs are ready run at the same time, each on
     its own cursor (a connection of its own, made ready by ``prepare_cursor``: temporary
-    macros and settings are per connection). The first failure stops the run.
-    ``on_model`` is told each model as it starts, ``on_finished`` with its seconds.
-    With ``profile_dir``, each SQL table model's DuckDB profile goes to
-    ``<profile_dir>/<schema>.<table>.json``.
+    macros and settings are per connection). The first failure stops the run. Each
+    model is a step of ``steps``. With ``profile_dir``, each SQL table model's DuckDB
+    profile goes to ``<profile_dir>/<schema>.<table>.json``.
     """
 
     def run_one(con: duckdb.DuckDBPyConnection, model: Model | PythonModel) -> None:
-        _run_model(con, model, on_model, on_finished, catalogs, profile_dir)
+        _run_model(con, model, steps, catalogs, profile_dir)
 
     if workers <= 1:
         for model in ordered:
@@ -165,7 +155,7 @@ def run_models(
         with ThreadPoolExecutor(workers) as pool:
             running: set[Future[str]] = set()
             while sorter.is_active():
-                # Sorted, so the order of submission (and of on_model calls) is stable.
+                # Sorted, so the order of submission is stable.
                 running |= {pool.submit(run, name) for name in sorted(sorter.get_ready())}
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -178,20 +168,14 @@ def run_models(
 def _run_model(
     con: duckdb.DuckDBPyConnection,
     model: Model | PythonModel,
-    on_model: Callable[[str], None] | None,
-    on_finished: Callable[[str, float], None] | None,
+    steps: Steps,
     catalogs: dict[str, str] | None,
     profile_dir: Path | None,
 ) -> None:
-    if on_model:
-        on_model(model.name)
     # Views and Python steps run no query worth a profile.
     worth_profiling = isinstance(model, Model) and not model.is_view
-    started = time.perf_counter()
-    with profiled(con, profile_dir if worth_profiling else None, model.name):
+    with steps(model.name), profiled(con, profile_dir if worth_profiling else None, model.name):
         _create(con, model, catalogs)
-    if on_finished:
-        on_finished(model.name, time.perf_counter() - started)
 
 
 def _create(
@@ -206,5 +190,4 @@ def _create(
     try:
         con.execute(f"CREATE OR REPLACE {kind} {target} AS\n{model.sql}")
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise BuildError(f"{model.path}: {first}") from exc
+        raise BuildError(f"{model.path}: {one_line(exc)}") from exc

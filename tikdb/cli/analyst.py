@@ -1,0 +1,101 @@
+"""The analyst's commands: ``tikdb shell``, ``tikdb sql`` and ``tikdb report``.
+
+Every one opens the published warehouse read-only, so it can run while another process
+reads it, and can never change it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tikdb.cli.app import app, call, stdout
+from tikdb.contract import DEFAULT_DB
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def shell(
+    db: Annotated[
+        Path, typer.Option(metavar="PATH", readable=False, help="The warehouse database.")
+    ] = DEFAULT_DB,
+) -> None:
+    """Open the warehouse read-only in the DuckDB shell (tables and analytics views).
+
+    Example: tikdb shell, then: SELECT * FROM va_performance;
+    """
+    from tikdb.outputs.warehouse import shell_command
+
+    argv = call(lambda: shell_command(db))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(argv[0], argv)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(metavar="SQL", help="One SQL statement.")],
+    db: Annotated[
+        Path, typer.Option(metavar="PATH", readable=False, help="The warehouse database.")
+    ] = DEFAULT_DB,
+    output: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            help="table (a table on a terminal, tab-separated otherwise), csv, json or markdown.",
+        ),
+    ] = Format.table,
+) -> None:
+    """Run one SQL statement on the warehouse, read-only, and print the result.
+
+    Example: tikdb sql "SELECT va_id, total_views FROM va_performance" --format csv
+    """
+    from tikdb.outputs import render
+    from tikdb.outputs.warehouse import run_query
+
+    result = call(lambda: run_query(db, query))
+    if output is Format.table and stdout.is_terminal:
+        stdout.print(render.rich_table(result))
+        return
+    renderer = {
+        Format.table: render.render_tsv,
+        Format.csv: render.render_csv,
+        Format.json: render.render_json,
+        Format.markdown: render.render_markdown,
+    }[output]
+    typer.echo(renderer(result), nl=False)
+
+
+@app.command()
+def report(
+    db: Annotated[
+        Path, typer.Option(metavar="PATH", readable=False, help="The warehouse database.")
+    ] = DEFAULT_DB,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="PATH",
+            help="The HTML file to write. [default: report.html beside the database]",
+        ),
+    ] = None,
+) -> None:
+    """Write a self-contained HTML report (charts, leaderboard, checks, build history).
+
+    Example: tikdb report --out /tmp/report.html
+    """
+    from tikdb.outputs.report import write_report
+
+    target = out or Path(db).parent / "report.html"
+    written = call(lambda: write_report(db, target))
+    typer.echo(f"wrote {written}")

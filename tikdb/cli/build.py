@@ -1,0 +1,162 @@
+"""``tikdb build``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from tikdb.cli.app import app, call, fail, stderr, stdout
+from tikdb.cli.checks_view import print_check_report
+from tikdb.contract import DEFAULT_CSV, DEFAULT_OCR, DEFAULT_OUT
+
+
+@app.command()
+def build(
+    csv: Annotated[
+        Path, typer.Option(metavar="PATH", readable=False, help="The master CSV export.")
+    ] = DEFAULT_CSV,
+    ocr: Annotated[
+        Path,
+        typer.Option(
+            metavar="DIR",
+            readable=False,
+            help="The OCR folder (by_va/<VA>/ocr_posts.json); optional.",
+        ),
+    ] = DEFAULT_OCR,
+    out: Annotated[
+        Path, typer.Option(metavar="DIR", readable=False, help="The warehouse directory.")
+    ] = DEFAULT_OUT,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SIZE",
+            help="DuckDB memory limit, e.g. 4GB. [default: the input's size, 1-2 GB]",
+        ),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Threads for DuckDB, Polars and the CSV scan. [default: all cores]",
+        ),
+    ] = None,
+    max_reject_rate: Annotated[
+        float,
+        typer.Option(
+            metavar="RATE", help="Warn when more than this share of an input is rejected."
+        ),
+    ] = 0.02,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Print each phase, and each step with its seconds, on stderr.",
+        ),
+    ] = False,
+    partition_by_month: Annotated[
+        bool,
+        typer.Option(
+            "--partition-by-month",
+            help="Also write posts and slides as parquet/<table>/month=YYYY-MM/ (hive layout).",
+        ),
+    ] = False,
+    profile: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            readable=False,
+            help="Save DuckDB's JSON query profile of each SQL model, check rule and "
+            "Parquet file to this folder (<step>.json: operators, their time and rows, "
+            "bytes spilled).",
+        ),
+    ] = None,
+) -> None:
+    """Build the warehouse, run the blocking checks, and publish it atomically.
+
+    Example: tikdb build --csv exports/MASTER_TIKTOK_DATABASE.csv --out data/warehouse
+    """
+    if threads is not None:
+        _bound_polars_threads(threads)
+    from tikdb.engine.checks import CheckSettings, ChecksFailedError
+    from tikdb.pipeline.build import BuildOptions
+    from tikdb.pipeline.build import build as run_build
+
+    options = BuildOptions(
+        csv,
+        ocr,
+        out,
+        memory_limit=memory_limit,
+        threads=threads,
+        check_settings=CheckSettings(max_reject_rate=max_reject_rate),
+        partition_by_month=partition_by_month,
+        profile_dir=profile,
+    )
+
+    def step(name: str, seconds: float) -> None:
+        # Indented: the steps of the phase above, each with its seconds.
+        stderr.print(Text(f"  {name}: {seconds:.2f}s"))
+
+    steps = step if verbose else None
+    try:
+        if stderr.is_terminal:
+            with stderr.status("Starting…") as status:
+
+                def progress(phase: str) -> None:
+                    status.update(Text(f"{phase.capitalize()}…"))
+                    stderr.print(Text(f"  {phase}", style="dim"))
+
+                result = call(lambda: run_build(options, progress, steps))
+        elif verbose:
+            result = call(lambda: run_build(options, lambda p: stderr.print(Text(p)), steps))
+        else:
+            result = call(lambda: run_build(options))
+    except ChecksFailedError as failed:
+        print_check_report(failed.report, rich=stdout.is_terminal, only_failures=True)
+        raise fail(f"{out}: {failed}", 1) from None
+    for warning in result.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
+    _print_build_summary(result, rich=stdout.is_terminal)
+
+
+def _bound_polars_threads(threads: int) -> None:
+    """Make Polars use at most ``threads`` threads, as DuckDB and the scanner do.
+
+    Polars sizes its thread pool once, when it is first imported, from
+    POLARS_MAX_THREADS; the build command imports it only after this runs. A smaller
+    value already set by the user is kept.
+    """
+    current = os.environ.get("POLARS_MAX_THREADS", "")
+    if not (current.isdigit() and 0 < int(current) <= threads):
+        os.environ["POLARS_MAX_THREADS"] = str(threads)
+
+
+def _print_build_summary(result, rich: bool) -> None:
+    if not rich:
+        for name, rows in result.table_rows.items():
+            typer.echo(f"{name}\t{rows}")
+        for input_name, reason, count in result.rejects_by_reason:
+            typer.echo(f"rejects\t{input_name}\t{reason}\t{count}")
+        typer.echo(f"built {result.db_path} in {result.elapsed_seconds:.2f}s")
+        return
+    tables = Table(title="Published tables", title_justify="left")
+    tables.add_column("table")
+    tables.add_column("rows", justify="right")
+    for name, rows in result.table_rows.items():
+        tables.add_row(Text(name), f"{rows:,}")
+    stdout.print(tables)
+    if result.rejects_by_reason:
+        rejects = Table(title="Rejects by reason", title_justify="left")
+        rejects.add_column("input")
+        rejects.add_column("reason")
+        rejects.add_column("rows", justify="right")
+        for input_name, reason, count in result.rejects_by_reason:
+            rejects.add_row(Text(input_name), Text(reason), f"{count:,}")
+        stdout.print(rejects)
+    stdout.print(Text(f"Built {result.db_path} in {result.elapsed_seconds:.2f} s"))

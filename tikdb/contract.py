@@ -1,0 +1,57 @@
+"""The data contract: the master CSV's columns, the known sources, the default paths and
+the names of what a build publishes.
+
+Imports nothing heavy, so the generator, the benchmark, the readers and the commands
+agree on these facts without loading Polars or DuckDB.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# The master CSV's header, in order (matched by name, case and spaces ignored).
+COLUMNS = (
+    "created_date",
+    "created_time",
+    "account",
+    "va",
+    "post_url",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "engagement",
+    "engagement_rate",
+    "hashtags",
+    "sound",
+    "slides",
+    "source",
+)
+# The scrape sources of the real export; another value is a warning, not an error.
+SOURCES = ("old_clean", "current_metrics", "sept_scrape", "oct_scrape")
+
+CSV_NAME = "MASTER_TIKTOK_DATABASE.csv"
+OCR_DIR_NAME = "october_ocr_data"
+DEFAULT_RAW = Path("data/raw")
+DEFAULT_CSV = DEFAULT_RAW / CSV_NAME
+DEFAULT_OCR = DEFAULT_RAW / OCR_DIR_NAME
+DEFAULT_OUT = Path("data/warehouse")
+
+# Inside a warehouse directory.
+DB_NAME = "tikdb.duckdb"
+PARQUET_DIR = "parquet"
+DEFAULT_DB = DEFAULT_OUT / DB_NAME
+
+# The tables a build publishes (the analytics views of sql/views/ come on top).
+PUBLISHED_TABLES = (
+    "posts",
+    "slides",
+    "vas",
+    "accounts",
+    "post_ocr",
+    "rejects",
+    "import_log",
+    "check_results",
+)
+# Tables carried over from the previous warehouse into each new build.
+HISTORY_TABLES = ("import_log", "check_results")

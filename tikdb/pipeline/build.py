@@ -1,0 +1,223 @@
+"""``tikdb build``: the phases of a build, in order.
+
+Reading (sources) → transforming (the SQL models in DuckDB) → checking (the rules) →
+writing (the DuckDB file and Parquet) → publishing (one atomic swap). The whole build
+happens in a staging area inside the output directory; the previous warehouse is
+replaced only when the new one is complete and its blocking checks pass.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from tikdb.contract import DB_NAME, PARQUET_DIR, PUBLISHED_TABLES
+from tikdb.engine.checks import (
+    CheckSettings,
+    ChecksFailedError,
+    load_rules,
+    run_rules,
+    store_results,
+)
+from tikdb.engine.connection import (
+    CATALOGS,
+    connect_for_build,
+    default_memory_limit,
+    jobs_at_once,
+    prepare_cursor,
+)
+from tikdb.engine.models import execution_order, load_models, run_models
+from tikdb.engine.steps import StepListener, Steps
+from tikdb.errors import BuildError, InputError, one_line
+from tikdb.pipeline import publish
+from tikdb.pipeline.files import write_files
+from tikdb.pipeline.history import write_import_log
+from tikdb.pipeline.raw import (
+    RAW_INPUTS,
+    assert_csv_alignment,
+    load_raw,
+    reject_text_model,
+)
+from tikdb.pipeline.warnings import data_warnings, input_warnings
+from tikdb.sources.csv import open_csv
+from tikdb.sources.ocr import read_ocr
+
+Progress = Callable[[str], None]
+RAW_RECORDS_FILE = "csv_records.parquet"  # in the staging area's tmp/, during the build
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    csv_path: Path
+    ocr_dir: Path | None
+    out_dir: Path
+    memory_limit: str | None = None  # e.g. "4GB"; default: default_memory_limit()
+    # DuckDB's threads and the CSV scanner's workers. Polars sizes its pool when it is
+    # first imported (POLARS_MAX_THREADS): `tikdb build --threads N` sets that first.
+    threads: int | None = None
+    check_settings: CheckSettings = field(default_factory=CheckSettings)
+    # Also write posts and slides as parquet/<table>/month=YYYY-MM/*.parquet (hive layout).
+    partition_by_month: bool = False
+    # Save DuckDB's JSON profile of each SQL model, check rule and Parquet write here.
+    profile_dir: Path | None = None
+
+
+@dataclass
+class BuildResult:
+    run_id: str
+    out_dir: Path
+    db_path: Path
+    table_rows: dict[str, int]
+    rejects_by_reason: list[tuple[str, str, int]]
+    warnings: list[str]
+    elapsed_seconds: float
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def build(
+    options: BuildOptions, progress: Progress | None = None, steps: StepListener | None = None
+) -> BuildResult:
+    """Build the warehouse from the inputs and publish it atomically.
+
+    ``progress`` is told each phase as it starts, ``steps`` each step as it ends.
+    """
+    report = progress or (lambda phase: None)
+    clock = time.perf_counter()
+    started = datetime.now(UTC).replace(tzinfo=None)
+    run_id = new_run_id(started)
+    out_dir = Path(options.out_dir)
+    if options.profile_dir is not None:
+        _make_profile_dir(Path(options.profile_dir))
+    with publish.build_lock(out_dir):
+        publish.remove_leftovers(out_dir)
+        staging = publish.new_staging(out_dir, run_id)
+        try:
+            result = _build_staged(options, staging, run_id, started, report, Steps(steps))
+            report("publishing")
+            publish.publish(out_dir, staging, run_id)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    result.elapsed_seconds = time.perf_counter() - clock
+    return result
+
+
+def _make_profile_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{path}: cannot be made a folder for query profiles ({exc.strerror}); "
+            "pass another --profile folder."
+        ) from exc
+
+
+def _build_staged(
+    options: BuildOptions,
+    staging: Path,
+    run_id: str,
+    started: datetime,
+    report: Progress,
+    steps: Steps,
+) -> BuildResult:
+    report("reading")
+    with steps("scan the CSV"):
+        csv = open_csv(Path(options.csv_path), staging, options.threads)
+    with steps("read the OCR"):
+        ocr = read_ocr(options.ocr_dir)
+    warnings = input_warnings(options.ocr_dir, csv, ocr)
+
+    # The raw CSV records stay in a Parquet file in the staging area (raw.csv_records is
+    # a view over it). Intermediate tables (schemas raw and staging) live in the
+    # in-memory database, which spills to the staging area's tmp/ past memory_limit; the
+    # published tables (schema main) are created directly in the staged file.
+    threads = options.threads or os.cpu_count() or 1
+    records_file = staging / "tmp" / RAW_RECORDS_FILE
+    memory_limit = options.memory_limit or default_memory_limit(csv.scan.size)
+    try:
+        con = connect_for_build(staging / DB_NAME, staging / "tmp", memory_limit, threads)
+    except duckdb.Error as exc:
+        raise BuildError(f"{options.out_dir}: the build failed in DuckDB: {one_line(exc)}") from exc
+    try:
+        with steps("CSV records to Parquet (Polars)"):
+            load_raw(con, csv, ocr, run_id, started, warnings, records_file)
+
+        report("transforming")
+        models = load_models()
+        run_models(
+            con,
+            execution_order([*models, reject_text_model(csv)], RAW_INPUTS),
+            catalogs=CATALOGS,
+            workers=jobs_at_once(threads, csv.scan.size),
+            prepare_cursor=prepare_cursor,
+            steps=steps,
+            profile_dir=options.profile_dir,
+        )
+        with steps("alignment proof, warnings, import log"):
+            assert_csv_alignment(con, csv)
+            warnings.extend(data_warnings(con))
+            write_import_log(con, Path(options.out_dir) / DB_NAME, warnings)
+        con.execute("DROP SCHEMA memory.raw CASCADE; DROP SCHEMA memory.staging CASCADE;")
+        # The raw records file is ~30% of the CSV's size; free the disk before writing.
+        records_file.unlink()
+
+        report("checking")
+        checks = run_rules(
+            con,
+            load_rules(),
+            options.check_settings,
+            steps=steps,
+            profile_dir=options.profile_dir,
+        )
+        store_results(con, run_id, checks)
+        if not checks.ok:
+            raise ChecksFailedError(checks)
+
+        report("writing")
+        views = tuple(m.name.split(".", 1)[1] for m in models if m.is_published_view)
+        table_rows = {
+            name: con.execute(f"SELECT count(*) FROM main.{name}").fetchone()[0]
+            for name in PUBLISHED_TABLES
+        }
+        rejects = [
+            tuple(row)
+            for row in con.execute(
+                "SELECT input, reason, count(*) FROM main.rejects "
+                "GROUP BY ALL ORDER BY 1, 3 DESC, 2"
+            ).fetchall()
+        ]
+        write_files(
+            con,
+            PUBLISHED_TABLES + views,
+            staging / PARQUET_DIR,
+            options.partition_by_month,
+            jobs_at_once=jobs_at_once(threads),
+            steps=steps,
+            profile_dir=options.profile_dir,
+        )
+        con.execute("USE memory")
+        con.execute("DETACH wh")
+    except duckdb.Error as exc:
+        raise BuildError(f"{options.out_dir}: the build failed in DuckDB: {one_line(exc)}") from exc
+    finally:
+        con.close()
+    return BuildResult(
+        run_id=run_id,
+        out_dir=Path(options.out_dir),
+        db_path=Path(options.out_dir) / DB_NAME,
+        table_rows=table_rows,
+        rejects_by_reason=rejects,
+        warnings=warnings,
+        elapsed_seconds=0.0,
+    )

@@ -1,0 +1,51 @@
+"""Warnings a build prints and records in ``import_log.warnings``: things worth saying
+that do not stop the build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from tikdb.contract import SOURCES
+from tikdb.sources.csv import CsvInput
+from tikdb.sources.ocr import OcrInput
+from tikdb.terminal import safe_text
+
+
+def input_warnings(ocr_dir: Path | None, csv: CsvInput, ocr: OcrInput) -> list[str]:
+    """What reading the inputs noticed: a missing or empty OCR folder, unknown columns."""
+    warnings = []
+    if ocr_dir is not None and not ocr.found:
+        warnings.append(f"{ocr_dir}: no such folder; building without OCR")
+    elif ocr.found and not ocr.files:
+        warnings.append(f"{ocr_dir}: no OCR files (by_va/*/ocr_posts.json or all_results.json)")
+    if csv.ignored_columns:
+        names = ", ".join(f'"{safe_text(c)}"' for c in csv.ignored_columns)
+        warnings.append(f"{csv.path}: ignored unknown column(s) {names}")
+    return warnings
+
+
+def data_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What the models noticed: unknown sources, OCR timestamps that are not times."""
+    rows = con.execute(
+        "SELECT source, count(*) FROM main.posts WHERE source IS NOT NULL "
+        "AND NOT list_contains(?, source) GROUP BY ALL ORDER BY 2 DESC, 1",
+        [list(SOURCES)],
+    ).fetchall()
+    warnings = [f'unknown source "{safe_text(source)}" on {n} post(s)' for source, n in rows]
+    # A timestamp that is not a date and time loads as a NULL ocr_at, and such a record
+    # loses to a dated one of the same post: say so rather than let it pass silently.
+    unread = con.execute(
+        "SELECT count(*) OVER (), ocr_timestamp, source_file, record_index "
+        "FROM staging.ocr_records WHERE ocr_at IS NULL AND trim(ocr_timestamp) <> '' "
+        "ORDER BY source_file, record_index LIMIT 1"
+    ).fetchone()
+    if unread:
+        count, text, source_file, index = unread
+        warnings.append(
+            f"{count} OCR record(s) have a timestamp that is not a date and time, e.g. "
+            f'"{safe_text(text)}" in {source_file} record {index}; their ocr_at is NULL, and a '
+            "record of the same post with a readable timestamp wins over them"
+        )
+    return warnings
