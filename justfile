@@ -1,5 +1,5 @@
 # tikdb tasks. `just` alone runs the tests and the linter, as CI does.
-# (`just` itself comes with the dev dependencies: `uv run just <recipe>`.)
+# (`just` itself comes with the dev dependencies: `uv run --dev just <recipe>`.)
 
 default: test lint
 
@@ -13,17 +13,17 @@ check *ARGS:
 
 # The whole test suite (what CI runs).
 test *ARGS:
-    uv run pytest {{ARGS}}
+    uv run --dev pytest {{ARGS}}
 
 # Lint and format check.
 lint:
-    uv run ruff check tikdb tests benchmarks
-    uv run ruff format --check tikdb tests benchmarks
+    uv run --dev ruff check tikdb tests benchmarks
+    uv run --dev ruff format --check tikdb tests benchmarks
 
 # Format the code.
 fmt:
-    uv run ruff format tikdb tests benchmarks
-    uv run ruff check --fix tikdb tests benchmarks
+    uv run --dev ruff format tikdb tests benchmarks
+    uv run --dev ruff check --fix tikdb tests benchmarks
 
 # Regenerate the committed sample dataset under data/raw/.
 sample:
@@ -32,4 +32,4 @@ sample:
 
 # Benchmark build/check against the floor; writes benchmarks/results.md (takes minutes).
 bench *ARGS:
-    uv run python benchmarks/bench.py {{ARGS}}
+    uv run --dev python benchmarks/bench.py {{ARGS}}

@@ -31,6 +31,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Sequence
@@ -720,6 +721,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def compile_bytecode() -> None:
+    """Compile the environment's Python files once, as an installed tool has them.
+
+    Where bytecode is not written at import (PYTHONDONTWRITEBYTECODE, read-only
+    installs) every timed process would otherwise compile Polars, DuckDB and PyArrow
+    from source (~0.8 s of a 45k-post build); `uv run` no longer does it on each call.
+    """
+    for folder in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}:
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", "-j", "0", folder],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
@@ -729,6 +745,7 @@ def main(argv: list[str] | None = None) -> int:
     if not TIKDB.exists():
         print(f"Error: {TIKDB} not found; run this with `uv run python ...`.", file=sys.stderr)
         return 2
+    compile_bytecode()
     started = datetime.now(UTC)
     args.load_at_start = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     args.data_dir.mkdir(parents=True, exist_ok=True)

@@ -24,9 +24,12 @@ def quickstart_commands() -> list[str]:
 
 def test_the_quickstart_is_two_commands_and_ci_runs_the_second():
     commands = quickstart_commands()
-    assert commands == ["pip install uv && uv run tikdb build", "pip install uv && uv run pytest"]
+    assert commands == [
+        "pip install uv && uv run tikdb build",
+        "pip install uv && uv run --dev pytest",
+    ]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "\nuv run pytest\n" in ci
+    assert "\nuv run --dev pytest\n" in ci
 
 
 @pytest.mark.slow
@@ -45,6 +48,12 @@ def test_the_quickstart_build_works_from_a_fresh_clone(tmp_path):
         env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"},
     )
     assert done.returncode == 0, done.stderr
+    # The build installs no development tools and does not recompile the environment.
+    assert "Bytecode compiled" not in done.stderr
+    dev_tools = subprocess.run(
+        [uv, "pip", "list"], cwd=clone, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "tikdb" in dev_tools and "pytest" not in dev_tools and "ruff" not in dev_tools
     sample = clone / "data" / "raw" / "MASTER_TIKTOK_DATABASE.csv"
     with sample.open(newline="", encoding="utf-8") as f:
         records = sum(1 for _ in csv.DictReader(f))

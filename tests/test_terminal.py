@@ -59,3 +59,17 @@ def test_build_on_a_terminal_shows_phases_and_a_summary(tmp_path):
     assert re.search(
         rf"Built {re.escape(str(tmp_path / 'wh' / 'tikdb.duckdb'))} in \d+\.\d\d s", screen
     )
+
+
+def test_build_verbose_on_a_terminal_prints_each_step_with_its_seconds(tmp_path):
+    csv_path = write_csv(tmp_path / "m.csv", [make_row(n) for n in range(1, 4)])
+    argv = [sys.executable, "-m", "tikdb.cli", "build", "--csv", str(csv_path)]
+    argv += ["--ocr", str(tmp_path / "none"), "--out", str(tmp_path / "wh")]
+    code, screen = run_in_terminal([*argv, "--verbose"])
+    assert code == 0, screen
+    for step in ("scan the CSV", "main.posts", "check posts__post_id_key", "posts.parquet"):
+        assert re.search(rf"^  {re.escape(step)}: \d+\.\d\ds$", screen, re.MULTILINE), step
+    # Without --verbose a terminal shows the phases only.
+    code, quiet = run_in_terminal(argv)
+    assert code == 0, quiet
+    assert not re.search(r"^  main\.posts: ", quiet, re.MULTILINE)
