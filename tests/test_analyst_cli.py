@@ -216,3 +216,35 @@ def test_the_readme_view_examples_run(db):
         run_query(db, statement)  # raises on any error
         mentioned |= {v for v in VIEWS if re.search(rf"\b{v}\b", statement)}
     assert mentioned == set(VIEWS)
+
+
+def test_a_warehouse_held_by_a_writer_is_the_same_error_in_every_reading_command(db, tmp_path):
+    """check, sql and report meet the same situation with the same exit code and words."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            "con = duckdb.connect(sys.argv[1])\n"
+            "print('holding', flush=True)\n"
+            "time.sleep(60)\n",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "holding\n"
+        outcomes = set()
+        for command in (
+            ["check"],
+            ["sql", "SELECT 1"],
+            ["report", "--out", str(tmp_path / "r.html")],
+        ):
+            result = runner.invoke(app, [*command, "--db", str(db)])
+            first = result.stderr.split(": Conflicting lock")[0].split(": IO Error")[0]
+            outcomes.add((result.exit_code, first))
+        assert outcomes == {(2, f"Error: {db}: cannot be opened read-only")}
+    finally:
+        holder.kill()
+        holder.wait()
