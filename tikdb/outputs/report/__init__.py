@@ -21,10 +21,9 @@ import duckdb
 
 from tikdb import __version__
 from tikdb.errors import InputError, TikdbError, one_line
+from tikdb.outputs.report.data import ReportData, collect, top_vas
 from tikdb.outputs.warehouse import connect_read_only
 
-TOP_VAS = 6
-TOP_ROWS = 10
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Liberation Sans', sans-serif"
@@ -420,187 +419,18 @@ code {{ font-size: 12px; }}
 """
 
 
-@dataclass
-class ReportData:
-    headline: dict[str, float | int | None]
-    weekly: list[Series]
-    va_count: int
-    leaderboard: list[tuple]
-    slide_bars: list[tuple]
-    heat: dict[tuple[int, int], tuple[int, float | None]]
-    top_posts: list[tuple]
-    reused_slides: list[tuple]
-    reused_texts: list[tuple]
-    ocr_by_va: list[tuple]
-    rejects: list[tuple]
-    checks: list[tuple]
-    checks_run: tuple | None
-    history: list[tuple]
-
-
-def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
-    """Everything the report shows, read from the warehouse's tables and views."""
-
-    def rows(sql: str, params: list | None = None) -> list[tuple]:
-        return con.execute(sql, params or []).fetchall()
-
-    (posts, views, engagement_rate, slides, vas, accounts, ocr_posts, ocr_text_posts) = rows(
-        """
-        SELECT
-            (SELECT count(*) FROM posts),
-            (SELECT CAST(coalesce(sum(views), 0) AS BIGINT) FROM posts),
-            (SELECT 100.0 * sum(engagement) FILTER (WHERE views IS NOT NULL)
-                / nullif(sum(views) FILTER (WHERE engagement IS NOT NULL), 0) FROM posts),
-            (SELECT count(*) FROM slides),
-            (SELECT count(*) FROM vas),
-            (SELECT count(*) FROM accounts),
-            (SELECT count(*) FROM post_ocr),
-            (SELECT count(*) FROM post_ocr WHERE trim(ocr_text) <> '')
-        """
-    )[0]
-    headline = {
-        "posts": posts,
-        "vas": vas,
-        "accounts": accounts,
-        "slides": slides,
-        "views": views,
-        "engagement_rate": engagement_rate,
-        "ocr_posts": ocr_posts,
-        "ocr_coverage": 100.0 * ocr_posts / posts if posts else None,
-        "ocr_text_coverage": 100.0 * ocr_text_posts / posts if posts else None,
-    }
-    leaderboard = rows(
-        """
-        SELECT va_id, display_name, posts, accounts, total_views, median_views, mean_views,
-            engagement_rate, pct_posts_10k, posts_per_active_day, first_post_at, last_post_at
-        FROM va_performance
-        ORDER BY total_views DESC, va_id NULLS LAST
-        """
-    )
-    top = [r for r in leaderboard if r[0] is not None][:TOP_VAS]
-    weekly_rows = rows(
-        """
-        WITH weeks AS (
-            SELECT CAST(date_trunc('week', created_at) AS DATE) AS week FROM posts GROUP BY 1
-        ),
-        per_va AS (
-            SELECT va_id, CAST(date_trunc('week', created_at) AS DATE) AS week,
-                CAST(coalesce(sum(views), 0) AS BIGINT) AS views
-            FROM post_performance
-            WHERE va_id IN (SELECT unnest(?::VARCHAR[]))
-            GROUP BY ALL
-        )
-        SELECT v.va_id, weeks.week, coalesce(per_va.views, 0)
-        FROM weeks CROSS JOIN (SELECT unnest(?::VARCHAR[]) AS va_id) AS v
-        LEFT JOIN per_va ON per_va.week = weeks.week AND per_va.va_id = v.va_id
-        ORDER BY 1, 2
-        """,
-        [[r[0] for r in top], [r[0] for r in top]],
-    )
-    weekly = [
-        Series(_va_label(va_id, display), [(w, float(v)) for k, w, v in weekly_rows if k == va_id])
-        for va_id, display, *_ in top
-    ]
-    slide_bars = rows(
-        "SELECT slide_count, count(*), median(views) FROM posts GROUP BY 1 ORDER BY 1"
-    )
-    heat = {
-        (weekday, hour): (n, median)
-        for weekday, hour, n, median in rows(
-            "SELECT weekday, hour, posts, median_views FROM posting_hours"
-        )
-    }
-    top_posts = rows(
-        f"""
-        SELECT p.post_id, p.post_url, p.account, p.va_id, vas.display_name, p.created_at,
-            p.views, p.engagement_rate, p.slide_count, p.hook_text
-        FROM post_performance AS p LEFT JOIN vas USING (va_id)
-        ORDER BY p.views DESC NULLS LAST, p.post_id
-        LIMIT {TOP_ROWS}
-        """
-    )
-    reused_slides = rows(
-        f"""
-        SELECT image_id, posts, account_list, va_list, total_views, max_views, first_used_at,
-            last_used_at
-        FROM slide_reuse ORDER BY posts DESC, total_views DESC, image_id LIMIT {TOP_ROWS}
-        """
-    )
-    reused_texts = rows(
-        f"""
-        SELECT text_hash, ocr_text, posts, account_list, total_views, max_views
-        FROM ocr_text_reuse ORDER BY posts DESC, total_views DESC, text_hash LIMIT {TOP_ROWS}
-        """
-    )
-    ocr_by_va = rows(
-        """
-        SELECT p.va_id, any_value(vas.display_name), count(*) AS posts,
-            count(o.post_id) AS with_ocr,
-            count(*) FILTER (WHERE trim(o.ocr_text) <> '') AS with_text
-        FROM post_performance AS p
-        LEFT JOIN post_ocr AS o USING (post_id)
-        LEFT JOIN vas USING (va_id)
-        GROUP BY p.va_id
-        ORDER BY posts DESC, p.va_id NULLS LAST
-        """
-    )
-    rejects = rows(
-        """
-        SELECT input, entity, reason, count(*) AS n, min(source_file),
-            arg_min(message, coalesce(line, record_index, 0))
-        FROM rejects GROUP BY input, entity, reason ORDER BY n DESC, input, entity, reason
-        """
-    )
-    latest = rows(
-        "SELECT run_id, max(checked_at) FROM check_results GROUP BY run_id "
-        "ORDER BY 2 DESC, 1 DESC LIMIT 1"
-    )
-    checks_run = latest[0] if latest else None
-    checks = rows(
-        """
-        SELECT rule, severity, passed, offending_rows, description FROM check_results
-        WHERE run_id = ? ORDER BY passed, severity, rule
-        """,
-        [checks_run[0] if checks_run else ""],
-    )
-    history = rows(
-        f"""
-        SELECT run_id, started_at, finished_at, tikdb_version, csv_path, csv_records,
-            csv_loaded, csv_duplicates, csv_rejected, slides_loaded, slides_rejected,
-            ocr_records, ocr_loaded, ocr_rejected, len(warnings)
-        FROM import_log ORDER BY started_at DESC, run_id DESC LIMIT {TOP_ROWS * 2}
-        """
-    )
-    return ReportData(
-        headline,
-        weekly,
-        sum(1 for r in leaderboard if r[0] is not None),
-        leaderboard,
-        slide_bars,
-        heat,
-        top_posts,
-        reused_slides,
-        reused_texts,
-        ocr_by_va,
-        rejects,
-        checks,
-        checks_run,
-        history,
-    )
-
-
 def render(data: ReportData, db: Path, generated_at: datetime) -> str:
     """The report as one HTML document."""
     h = data.headline
     cards = [
-        ("Posts", "posts", fmt_int(h["posts"])),
-        ("VAs", "vas", fmt_int(h["vas"])),
-        ("Accounts", "accounts", fmt_int(h["accounts"])),
-        ("Slides", "slides", fmt_int(h["slides"])),
-        ("Views", "views", fmt_int(h["views"])),
-        ("Engagement rate", "engagement_rate", fmt_pct(h["engagement_rate"], 2)),
-        ("Posts with OCR", "ocr_posts", fmt_int(h["ocr_posts"])),
-        ("OCR coverage", "ocr_coverage", fmt_pct(h["ocr_coverage"])),
+        ("Posts", "posts", fmt_int(h.posts)),
+        ("VAs", "vas", fmt_int(h.vas)),
+        ("Accounts", "accounts", fmt_int(h.accounts)),
+        ("Slides", "slides", fmt_int(h.slides)),
+        ("Views", "views", fmt_int(h.views)),
+        ("Engagement rate", "engagement_rate", fmt_pct(h.engagement_rate, 2)),
+        ("Posts with OCR", "ocr_posts", fmt_int(h.ocr_posts)),
+        ("OCR coverage", "ocr_coverage", fmt_pct(h.ocr_coverage)),
     ]
     out = [
         "<!DOCTYPE html>",
@@ -622,14 +452,23 @@ def render(data: ReportData, db: Path, generated_at: datetime) -> str:
         )
     out.append("</section>")
 
-    shown = len(data.weekly)
+    top = top_vas(data.leaderboard)
+    weekly = [
+        Series(
+            _va_label(va.va_id, va.display_name),
+            [(w.week, float(w.views)) for w in data.weekly if w.va_id == va.va_id],
+        )
+        for va in top
+    ]
+    shown = len(weekly)
+    va_count = sum(1 for r in data.leaderboard if r.va_id is not None)
     out.append("<h2>Views over time</h2>")
     out.append(
         f'<p class="note">Sum of the views of the posts created each week (weeks start on '
-        f"Monday, UTC), for the top {shown} of {data.va_count} VAs by total views.</p>"
+        f"Monday, UTC), for the top {shown} of {va_count} VAs by total views.</p>"
     )
     out.append(
-        line_chart(data.weekly, "Weekly views per VA", "Week starting (UTC date)", "Views per week")
+        line_chart(weekly, "Weekly views per VA", "Week starting (UTC date)", "Views per week")
     )
 
     out.append("<h2>VA leaderboard</h2>")
@@ -638,35 +477,22 @@ def render(data: ReportData, db: Path, generated_at: datetime) -> str:
         "engagement / views × 100; “≥ 10k” = share of posts with at least 10,000 views.</p>"
     )
     board_rows, board_keys = [], []
-    for (
-        va_id,
-        display,
-        n,
-        accounts,
-        views,
-        median,
-        mean,
-        rate,
-        pct10k,
-        per_day,
-        first,
-        last,
-    ) in data.leaderboard:
-        key = va_id if va_id is not None else ""
+    for va in data.leaderboard:
+        key = va.va_id if va.va_id is not None else ""
         board_keys.append(key)
         board_rows.append(
             [
-                cell(_va_label(va_id, display)),
-                cell(fmt_int(n), "va.posts"),
-                cell(fmt_int(accounts), "va.accounts"),
-                cell(fmt_int(views), "va.total_views"),
-                cell(fmt_int(median), "va.median_views"),
-                cell(fmt_int(mean), "va.mean_views"),
-                cell(fmt_pct(rate, 2), "va.engagement_rate"),
-                cell(fmt_pct(pct10k), "va.pct_posts_10k"),
-                cell(fmt_float(per_day), "va.posts_per_active_day"),
-                cell(fmt_ts(first)),
-                cell(fmt_ts(last)),
+                cell(_va_label(va.va_id, va.display_name)),
+                cell(fmt_int(va.posts), "va.posts"),
+                cell(fmt_int(va.accounts), "va.accounts"),
+                cell(fmt_int(va.total_views), "va.total_views"),
+                cell(fmt_int(va.median_views), "va.median_views"),
+                cell(fmt_int(va.mean_views), "va.mean_views"),
+                cell(fmt_pct(va.engagement_rate, 2), "va.engagement_rate"),
+                cell(fmt_pct(va.pct_posts_10k), "va.pct_posts_10k"),
+                cell(fmt_float(va.posts_per_active_day), "va.posts_per_active_day"),
+                cell(fmt_ts(va.first_post_at)),
+                cell(fmt_ts(va.last_post_at)),
             ]
         )
     out.append(
@@ -694,9 +520,9 @@ def render(data: ReportData, db: Path, generated_at: datetime) -> str:
     out.append('<p class="note">Median views of the posts with each number of slides.</p>')
     out.append(
         bar_chart(
-            [str(n) for n, _, _ in data.slide_bars],
-            [m for _, _, m in data.slide_bars],
-            [c for _, c, _ in data.slide_bars],
+            [str(r.slide_count) for r in data.slide_counts],
+            [r.median_views for r in data.slide_counts],
+            [r.posts for r in data.slide_counts],
             "Median views by slide count",
             "Slides per post (count)",
             "Median views per post",
@@ -709,7 +535,12 @@ def render(data: ReportData, db: Path, generated_at: datetime) -> str:
         '<p class="note">Median views by the UTC weekday and hour a post was created '
         "(the <code>posting_hours</code> view).</p>"
     )
-    out.append(heatmap(data.heat, "Median views by weekday and hour (UTC)"))
+    out.append(
+        heatmap(
+            {(c.weekday, c.hour): (c.posts, c.median_views) for c in data.posting_hours},
+            "Median views by weekday and hour (UTC)",
+        )
+    )
 
     out.append("<h2>Top posts</h2>")
     out.append(
@@ -717,21 +548,19 @@ def render(data: ReportData, db: Path, generated_at: datetime) -> str:
             ["Post", "Account", "VA", "Created (UTC)", "Views", "Eng. rate", "Slides", "OCR hook"],
             [
                 [
-                    f'<a href="{e(url)}" rel="noreferrer">{e(post_id)}</a>',
-                    cell(account),
-                    cell(_va_label(va_id, display)),
-                    cell(fmt_ts(created)),
-                    cell(fmt_int(views), "post.views"),
-                    cell(fmt_pct(rate, 2)),
-                    cell(fmt_int(slides)),
-                    f'<span class="long">{e(hook) if hook is not None else "–"}</span>',
+                    f'<a href="{e(p.post_url)}" rel="noreferrer">{e(p.post_id)}</a>',
+                    cell(p.account),
+                    cell(_va_label(p.va_id, p.display_name)),
+                    cell(fmt_ts(p.created_at)),
+                    cell(fmt_int(p.views), "post.views"),
+                    cell(fmt_pct(p.engagement_rate, 2)),
+                    cell(fmt_int(p.slide_count)),
+                    f'<span class="long">{e("–" if p.hook_text is None else p.hook_text)}</span>',
                 ]
-                for post_id, url, account, va_id, display, created, views, rate, slides, hook in (
-                    data.top_posts
-                )
+                for p in data.top_posts
             ],
             [False, False, False, False, True, True, True, False],
-            [str(r[0]) for r in data.top_posts],
+            [str(r.post_id) for r in data.top_posts],
         )
     )
 
@@ -754,19 +583,19 @@ def render(data: ReportData, db: Path, generated_at: datetime) -> str:
             ],
             [
                 [
-                    f"<code>{e(image_id)}</code>",
-                    cell(fmt_int(n), "slide.posts"),
-                    f'<span class="long">{e(", ".join(accounts))}</span>',
-                    cell(", ".join(vas)),
-                    cell(fmt_int(total), "slide.total_views"),
-                    cell(fmt_int(top)),
-                    cell(fmt_ts(first.date() if first else None)),
-                    cell(fmt_ts(last.date() if last else None)),
+                    f"<code>{e(r.image_id)}</code>",
+                    cell(fmt_int(r.posts), "slide.posts"),
+                    f'<span class="long">{e(", ".join(r.account_list))}</span>',
+                    cell(", ".join(r.va_list)),
+                    cell(fmt_int(r.total_views), "slide.total_views"),
+                    cell(fmt_int(r.max_views)),
+                    cell(fmt_ts(r.first_used_at.date() if r.first_used_at else None)),
+                    cell(fmt_ts(r.last_used_at.date() if r.last_used_at else None)),
                 ]
-                for image_id, n, accounts, vas, total, top, first, last in data.reused_slides
+                for r in data.reused_slides
             ],
             [False, True, False, False, True, True, False, False],
-            [r[0] for r in data.reused_slides],
+            [r.image_id for r in data.reused_slides],
         )
     )
     if data.reused_texts:
@@ -776,40 +605,40 @@ def render(data: ReportData, db: Path, generated_at: datetime) -> str:
                 ["OCR text", "Posts", "Accounts", "Total views", "Max views"],
                 [
                     [
-                        f'<span class="long">{e(text)}</span>',
-                        cell(fmt_int(n)),
-                        f'<span class="long">{e(", ".join(accounts))}</span>',
-                        cell(fmt_int(total)),
-                        cell(fmt_int(top)),
+                        f'<span class="long">{e(r.ocr_text)}</span>',
+                        cell(fmt_int(r.posts)),
+                        f'<span class="long">{e(", ".join(r.account_list))}</span>',
+                        cell(fmt_int(r.total_views)),
+                        cell(fmt_int(r.max_views)),
                     ]
-                    for _, text, n, accounts, total, top in data.reused_texts
+                    for r in data.reused_texts
                 ],
                 [False, True, False, True, True],
-                [r[0] for r in data.reused_texts],
+                [r.text_hash for r in data.reused_texts],
             )
         )
 
     out.append("<h2>OCR coverage</h2>")
     out.append(
-        f'<p class="note">{e(fmt_int(h["ocr_posts"]))} of {e(fmt_int(h["posts"]))} posts have an '
-        f'OCR record (<span data-metric="ocr_coverage_note">{e(fmt_pct(h["ocr_coverage"]))}'
-        f"</span>); {e(fmt_pct(h['ocr_text_coverage']))} have non-empty text.</p>"
+        f'<p class="note">{e(fmt_int(h.ocr_posts))} of {e(fmt_int(h.posts))} posts have an '
+        f'OCR record (<span data-metric="ocr_coverage_note">{e(fmt_pct(h.ocr_coverage))}'
+        f"</span>); {e(fmt_pct(h.ocr_text_coverage))} have non-empty text.</p>"
     )
     out.append(
         _table(
             ["VA", "Posts", "With OCR", "With text", "Coverage"],
             [
                 [
-                    cell(_va_label(va_id, display)),
-                    cell(fmt_int(n)),
-                    cell(fmt_int(with_ocr), "ocr.with_ocr"),
-                    cell(fmt_int(with_text)),
-                    cell(fmt_pct(100.0 * with_ocr / n if n else None)),
+                    cell(_va_label(r.va_id, r.display_name)),
+                    cell(fmt_int(r.posts)),
+                    cell(fmt_int(r.with_ocr), "ocr.with_ocr"),
+                    cell(fmt_int(r.with_text)),
+                    cell(fmt_pct(100.0 * r.with_ocr / r.posts if r.posts else None)),
                 ]
-                for va_id, display, n, with_ocr, with_text in data.ocr_by_va
+                for r in data.ocr_coverage
             ],
             [False, True, True, True, True],
-            [r[0] or "" for r in data.ocr_by_va],
+            [r.va_id or "" for r in data.ocr_coverage],
         )
     )
 
@@ -823,36 +652,36 @@ def render(data: ReportData, db: Path, generated_at: datetime) -> str:
             ["Input", "Entity", "Reason", "Records", "Example file", "Example message"],
             [
                 [
-                    cell(i),
-                    cell(ent),
-                    cell(reason),
-                    cell(fmt_int(n), "rejects.count"),
-                    f'<span class="long">{e(source)}</span>',
-                    f'<span class="long">{e(message)}</span>',
+                    cell(r.input),
+                    cell(r.entity),
+                    cell(r.reason),
+                    cell(fmt_int(r.records), "rejects.count"),
+                    f'<span class="long">{e(r.source_file)}</span>',
+                    f'<span class="long">{e(r.message)}</span>',
                 ]
-                for i, ent, reason, n, source, message in data.rejects
+                for r in data.rejects
             ],
             [False, False, False, True, False, False],
-            [f"{i}/{ent}/{reason}" for i, ent, reason, *_ in data.rejects],
+            [f"{r.input}/{r.entity}/{r.reason}" for r in data.rejects],
         )
     )
 
     out.append("<h2>Latest checks</h2>")
-    if data.checks_run:
+    if data.check_run:
         out.append(
-            f'<p class="note">Build <code>{e(data.checks_run[0])}</code>, checked '
-            f"{e(fmt_ts(data.checks_run[1]))} UTC.</p>"
+            f'<p class="note">Build <code>{e(data.check_run.run_id)}</code>, checked '
+            f"{e(fmt_ts(data.check_run.checked_at))} UTC.</p>"
         )
     check_rows = []
-    for rule, severity, passed, offending, description in data.checks:
-        css = "pass" if passed else ("fail" if severity == "error" else "warn")
+    for c in data.checks:
+        css = "pass" if c.passed else ("fail" if c.severity == "error" else "warn")
         check_rows.append(
             [
-                cell(rule),
-                cell(severity),
-                f'<span class="{css}">{"pass" if passed else "FAIL"}</span>',
-                cell(fmt_int(offending), "check.offending_rows"),
-                f'<span class="long">{e(description)}</span>',
+                cell(c.rule),
+                cell(c.severity),
+                f'<span class="{css}">{"pass" if c.passed else "FAIL"}</span>',
+                cell(fmt_int(c.offending_rows), "check.offending_rows"),
+                f'<span class="long">{e(c.description)}</span>',
             ]
         )
     out.append(
@@ -860,7 +689,7 @@ def render(data: ReportData, db: Path, generated_at: datetime) -> str:
             ["Rule", "Severity", "Result", "Offending rows", "Description"],
             check_rows,
             [False, False, False, True, False],
-            [r[0] for r in data.checks],
+            [r.rule for r in data.checks],
         )
     )
 
@@ -887,42 +716,26 @@ def render(data: ReportData, db: Path, generated_at: datetime) -> str:
             ],
             [
                 [
-                    f"<code>{e(run_id)}</code>",
-                    cell(fmt_ts(started)),
-                    cell(fmt_float((finished - started).total_seconds(), 1)),
-                    cell(version),
-                    f'<span class="long">{e(csv_path)}</span>',
-                    cell(fmt_int(records), "build.csv_records"),
-                    cell(fmt_int(loaded)),
-                    cell(fmt_int(dups)),
-                    cell(fmt_int(rejected)),
-                    cell(fmt_int(slides)),
-                    cell(fmt_int(slides_rejected)),
-                    cell(fmt_int(ocr_records)),
-                    cell(fmt_int(ocr_loaded)),
-                    cell(fmt_int(ocr_rejected)),
-                    cell(fmt_int(warns)),
+                    f"<code>{e(b.run_id)}</code>",
+                    cell(fmt_ts(b.started_at)),
+                    cell(fmt_float((b.finished_at - b.started_at).total_seconds(), 1)),
+                    cell(b.tikdb_version),
+                    f'<span class="long">{e(b.csv_path)}</span>',
+                    cell(fmt_int(b.csv_records), "build.csv_records"),
+                    cell(fmt_int(b.csv_loaded)),
+                    cell(fmt_int(b.csv_duplicates)),
+                    cell(fmt_int(b.csv_rejected)),
+                    cell(fmt_int(b.slides_loaded)),
+                    cell(fmt_int(b.slides_rejected)),
+                    cell(fmt_int(b.ocr_records)),
+                    cell(fmt_int(b.ocr_loaded)),
+                    cell(fmt_int(b.ocr_rejected)),
+                    cell(fmt_int(b.warnings)),
                 ]
-                for (
-                    run_id,
-                    started,
-                    finished,
-                    version,
-                    csv_path,
-                    records,
-                    loaded,
-                    dups,
-                    rejected,
-                    slides,
-                    slides_rejected,
-                    ocr_records,
-                    ocr_loaded,
-                    ocr_rejected,
-                    warns,
-                ) in data.history
+                for b in data.history
             ],
             [False, False, True, False, False] + [True] * 10,
-            [r[0] for r in data.history],
+            [r.run_id for r in data.history],
         )
     )
     out.append("</main></body></html>")
