@@ -1,8 +1,8 @@
-"""What the report shows, read from a published warehouse: one query per section.
+"""What the report shows, read from a published warehouse.
 
-Each section's SQL is ``sql/report/<name>.sql`` (one SELECT over the published tables and
-views, with named ``$parameters``); its rows arrive as the frozen dataclass beside it
-here, matched by column name (see rows.fetch).
+Each table or chart of the report has its query in ``sql/report/<name>.sql`` (one SELECT
+over the published tables and views, with named ``$parameters``) and its row type here:
+a frozen dataclass whose fields are the query's columns, matched by name (rows.fetch).
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ def top_vas(leaderboard: list[VaStats]) -> list[VaStats]:
     return [r for r in leaderboard if r.va_id is not None][:TOP_VAS]
 
 
-def section(
+def query(
     con: duckdb.DuckDBPyConnection, name: str, row_type: type[Row], **params: Any
 ) -> list[Row]:
     """The rows of sql/report/<name>.sql as row_type."""
@@ -204,24 +204,23 @@ def section(
 
 def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
     """Everything the report shows, read from the warehouse's tables and views."""
-    leaderboard = section(con, "leaderboard", VaStats)
+    leaderboard = query(con, "leaderboard", VaStats)
     top = [r.va_id for r in top_vas(leaderboard)]
-    check_run = next(iter(section(con, "latest_check_run", CheckRun)), None)
+    check_run = next(iter(query(con, "latest_check_run", CheckRun)), None)
     return ReportData(
-        headline=section(con, "headline", Headline)[0],
+        headline=query(con, "headline", Headline)[0],
         leaderboard=leaderboard,
-        weekly=section(con, "weekly_views", WeeklyViews, va_ids=top),
-        slide_counts=section(con, "slide_counts", SlideCount),
-        posting_hours=section(con, "posting_hours", HourCell),
-        top_posts=section(con, "top_posts", TopPost, limit=TOP_ROWS),
-        reused_slides=section(con, "reused_slides", ReusedSlide, limit=TOP_ROWS),
-        reused_texts=section(con, "reused_texts", ReusedText, limit=TOP_ROWS),
-        ocr_coverage=section(con, "ocr_coverage", OcrCoverage),
-        rejects=section(con, "rejects", RejectReason),
+        weekly=query(con, "weekly_views", WeeklyViews, va_ids=top),
+        slide_counts=query(con, "slide_counts", SlideCount),
+        posting_hours=query(con, "posting_hours", HourCell),
+        top_posts=query(con, "top_posts", TopPost, limit=TOP_ROWS),
+        reused_slides=query(con, "reused_slides", ReusedSlide, limit=TOP_ROWS),
+        reused_texts=query(con, "reused_texts", ReusedText, limit=TOP_ROWS),
+        ocr_coverage=query(con, "ocr_coverage", OcrCoverage),
+        rejects=query(con, "rejects", RejectReason),
         check_run=check_run,
-        # No recorded run: no run id matches "", so no rows (as the report always did).
-        checks=section(
-            con, "check_results", CheckResult, run_id=check_run.run_id if check_run else ""
-        ),
-        history=section(con, "build_history", BuildRun, limit=HISTORY_ROWS),
+        checks=query(con, "check_results", CheckResult, run_id=check_run.run_id)
+        if check_run
+        else [],
+        history=query(con, "build_history", BuildRun, limit=HISTORY_ROWS),
     )
