@@ -1,7 +1,7 @@
 """The report's HTML tables and the cells in them.
 
-A shown number carries a ``data-metric`` attribute and its table row a ``data-key``, so
-tests (and scripts) can find a value without parsing the layout.
+Every table row carries a ``data-key`` and the numbers tests look up a ``data-metric``
+(cell(value, metric)), so a value can be found without parsing the layout.
 """
 
 from __future__ import annotations
