@@ -1,0 +1,226 @@
+"""What the report shows, read from a published warehouse.
+
+Each table or chart of the report has its query in ``sql/report/<name>.sql`` (one SELECT
+over the published tables and views, with named ``$parameters``) and its row type here:
+a frozen dataclass whose fields are the query's columns, matched by name (rows.fetch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import duckdb
+
+from tikdb.engine.sqlfiles import read_sql
+from tikdb.outputs.report.rows import fetch
+
+TOP_VAS = 6  # lines in the weekly chart
+TOP_ROWS = 10  # rows in the top posts, reused slides and reused texts tables
+HISTORY_ROWS = 2 * TOP_ROWS  # builds in the build history
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    posts: int
+    views: int
+    engagement_rate: float | None
+    slides: int
+    vas: int
+    accounts: int
+    ocr_posts: int
+    ocr_text_posts: int
+
+    @property
+    def ocr_coverage(self) -> float | None:
+        """Percent of posts with an OCR record."""
+        return 100.0 * self.ocr_posts / self.posts if self.posts else None
+
+    @property
+    def ocr_text_coverage(self) -> float | None:
+        """Percent of posts whose OCR text is not blank."""
+        return 100.0 * self.ocr_text_posts / self.posts if self.posts else None
+
+
+@dataclass(frozen=True, slots=True)
+class VaStats:
+    va_id: str | None  # None: the posts of accounts with no VA
+    display_name: str | None
+    posts: int
+    accounts: int
+    total_views: int | None
+    median_views: float | None
+    mean_views: float | None
+    engagement_rate: float | None
+    pct_posts_10k: float | None
+    posts_per_active_day: float | None
+    first_post_at: datetime | None
+    last_post_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyViews:
+    va_id: str
+    week: date  # the Monday the week starts on (UTC)
+    views: int
+
+
+@dataclass(frozen=True, slots=True)
+class SlideCount:
+    slide_count: int
+    posts: int
+    median_views: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class HourCell:
+    weekday: int  # ISO: 1 = Monday ... 7 = Sunday
+    hour: int
+    posts: int
+    median_views: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TopPost:
+    post_id: int
+    post_url: str
+    account: str
+    va_id: str | None
+    display_name: str | None
+    created_at: datetime
+    views: int | None
+    engagement_rate: float | None
+    slide_count: int
+    hook_text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReusedSlide:
+    image_id: str
+    posts: int
+    account_list: list[str]
+    va_list: list[str]
+    total_views: int | None
+    max_views: int | None
+    first_used_at: datetime | None
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReusedText:
+    text_hash: str
+    ocr_text: str
+    posts: int
+    account_list: list[str]
+    total_views: int | None
+    max_views: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OcrCoverage:
+    va_id: str | None
+    display_name: str | None
+    posts: int
+    with_ocr: int
+    with_text: int
+
+
+@dataclass(frozen=True, slots=True)
+class RejectReason:
+    input: str
+    entity: str
+    reason: str
+    records: int
+    source_file: str | None
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRun:
+    run_id: str
+    checked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    rule: str
+    severity: str
+    passed: bool
+    offending_rows: int | None
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRun:
+    run_id: str
+    started_at: datetime
+    finished_at: datetime
+    tikdb_version: str
+    csv_path: str
+    csv_records: int
+    csv_loaded: int
+    csv_duplicates: int
+    csv_rejected: int
+    slides_loaded: int
+    slides_rejected: int
+    ocr_records: int
+    ocr_loaded: int
+    ocr_rejected: int
+    warnings: int
+
+
+@dataclass(frozen=True)
+class ReportData:
+    headline: Headline
+    leaderboard: list[VaStats]
+    weekly: list[WeeklyViews]  # of the top VAs of the leaderboard (top_vas())
+    slide_counts: list[SlideCount]
+    posting_hours: list[HourCell]
+    top_posts: list[TopPost]
+    reused_slides: list[ReusedSlide]
+    reused_texts: list[ReusedText]
+    ocr_coverage: list[OcrCoverage]
+    rejects: list[RejectReason]
+    check_run: CheckRun | None  # None: no checks were recorded
+    checks: list[CheckResult]
+    history: list[BuildRun]
+
+
+def top_vas(leaderboard: list[VaStats]) -> list[VaStats]:
+    """The VAs drawn in the weekly chart: the first TOP_VAS of the leaderboard with a VA."""
+    return [r for r in leaderboard if r.va_id is not None][:TOP_VAS]
+
+
+def query(
+    con: duckdb.DuckDBPyConnection, name: str, row_type: type[Row], **params: Any
+) -> list[Row]:
+    """The rows of sql/report/<name>.sql as row_type."""
+    sql = read_sql("report", f"{name}.sql")
+    return fetch(con, sql, row_type, params, source=f"sql/report/{name}.sql")
+
+
+def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
+    """Everything the report shows, read from the warehouse's tables and views."""
+    leaderboard = query(con, "leaderboard", VaStats)
+    top = [r.va_id for r in top_vas(leaderboard)]
+    check_run = next(iter(query(con, "latest_check_run", CheckRun)), None)
+    return ReportData(
+        headline=query(con, "headline", Headline)[0],
+        leaderboard=leaderboard,
+        weekly=query(con, "weekly_views", WeeklyViews, va_ids=top),
+        slide_counts=query(con, "slide_counts", SlideCount),
+        posting_hours=query(con, "posting_hours", HourCell),
+        top_posts=query(con, "top_posts", TopPost, limit=TOP_ROWS),
+        reused_slides=query(con, "reused_slides", ReusedSlide, limit=TOP_ROWS),
+        reused_texts=query(con, "reused_texts", ReusedText, limit=TOP_ROWS),
+        ocr_coverage=query(con, "ocr_coverage", OcrCoverage),
+        rejects=query(con, "rejects", RejectReason),
+        check_run=check_run,
+        checks=query(con, "check_results", CheckResult, run_id=check_run.run_id)
+        if check_run
+        else [],
+        history=query(con, "build_history", BuildRun, limit=HISTORY_ROWS),
+    )
