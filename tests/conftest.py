@@ -20,8 +20,12 @@ BASE_TIME = datetime(2025, 10, 1, 8, 0, 0)
 VIEWS = (
     "account_daily",
     "ocr_text_reuse",
+    "outliers",
+    "post_growth",
     "post_performance",
+    "post_velocity",
     "posting_hours",
+    "repost_candidates",
     "slide_reuse",
     "va_performance",
 )

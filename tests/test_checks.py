@@ -50,6 +50,9 @@ VIOLATIONS = {
     "posts__slide_count_max": f"UPDATE posts SET slide_count = 13 WHERE post_id = {LAST}",
     "slides__image_id_parsed": "UPDATE slides SET image_id = NULL",
     "rejects__rate": f"UPDATE import_log SET csv_rejected = csv_records, csv_loaded = 0 WHERE run_id = {LATEST_RUN}",
+    "metrics_history__key": f"INSERT INTO metrics_history SELECT * FROM metrics_history WHERE post_id = {FIRST}",
+    "metrics_history__observed_after_created": f"UPDATE metrics_history SET observed_at = TIMESTAMP '2020-01-01' WHERE post_id = {FIRST}",
+    "metrics_history__views_fall": f"INSERT INTO metrics_history SELECT post_id, observed_at - INTERVAL 1 HOUR, views + 1, likes, comments, shares, engagement, 'earlier.csv' FROM metrics_history WHERE post_id = {FIRST}",
     "rejects__complete": "UPDATE rejects SET message = NULL WHERE line = (SELECT min(line) FROM rejects)",
 }
 # Some mutations necessarily break a second rule too (the data is linked); name them.

@@ -45,6 +45,7 @@ DEFAULT_DB = DEFAULT_OUT / DB_NAME
 # The tables a build publishes (the analytics views of sql/views/ come on top).
 PUBLISHED_TABLES = (
     "posts",
+    "metrics_history",
     "slides",
     "vas",
     "accounts",
