@@ -52,7 +52,8 @@ TEN_MILLION = 10_000_000
 PHASES = ("reading", "transforming", "checking", "writing", "publishing")
 PHASE_NOTES = {
     "startup": "process start, imports, argument parsing",
-    "reading": "scan the CSV records, Polars writes them to Parquet, read the OCR JSON",
+    "reading": "scan the CSV records, Polars writes them to Parquet, DuckDB types and judges "
+    "them (sql/parse/), read the OCR JSON",
     "transforming": "the SQL models (published tables go into the staged file), import log",
     "checking": "the check rules, on the staged warehouse",
     "writing": "row counts, Parquet files and the final checkpoint, two at a time",

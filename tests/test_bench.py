@@ -176,18 +176,21 @@ def test_bench_writes_a_complete_report(tmp_path):
         "scan the CSV",
         "read the OCR",
         "CSV records to Parquet (Polars)",
-        "alignment proof, warnings, import log",
+        "parse.snapshot_rows to Parquet",
+        "load the raw tables",
+        "warnings, import log",
         "checkpoint tikdb.duckdb",
     }
     for name, *_ in slowest:
-        pattern = r"(raw|staging|main)\.\w+|\w+\.parquet|check \w+"
+        pattern = r"(raw|parse|staging|main)\.\w+|\w+\.parquet|check \w+"
         assert re.fullmatch(pattern, name) or name in named, name
 
     # The query plans of the slowest SQL steps, from the same run's DuckDB profiles.
     plans = text.split("### Query plans of the slowest steps\n", 1)[1].split("### ", 1)[0]
     planned = re.findall(r"(?m)^\*\*(.+?)\*\*: ([\d.]+) s wall; DuckDB CPU", plans)
     # Profiled: SQL table models, check rules and Parquet files (not views, not Python).
-    tables = {m.name for m in load_models() if not m.is_view}
+    models = load_models() + load_models(folders=("parse",))
+    tables = {m.name for m in models if not m.is_view}
     profiled = [
         row[0]
         for row in slowest

@@ -293,9 +293,9 @@ def test_import_log_keeps_history_across_builds(tmp_path, rows):
 
 def _disagreeing_scan(how: str):
     """An open_csv whose scan disagrees with what the CSV parser will read."""
-    import tikdb.pipeline.build
+    import tikdb.pipeline.parse
 
-    real_open = tikdb.pipeline.build.open_csv
+    real_open = tikdb.pipeline.parse.open_csv
 
     def open_csv(path, work_dir, threads=None):
         csv = real_open(path, work_dir, threads)
@@ -317,10 +317,10 @@ def _disagreeing_scan(how: str):
 
 @pytest.mark.parametrize("how", ["one record fewer", "a record spans another line"])
 def test_a_parser_that_disagrees_with_the_scanner_stops_the_build(tmp_path, rows, monkeypatch, how):
-    import tikdb.pipeline.build
+    import tikdb.pipeline.parse
     from tikdb.errors import BuildError
 
-    monkeypatch.setattr(tikdb.pipeline.build, "open_csv", _disagreeing_scan(how))
+    monkeypatch.setattr(tikdb.pipeline.parse, "open_csv", _disagreeing_scan(how))
     csv_path = write_csv(tmp_path / "master.csv", rows)
     with pytest.raises(BuildError, match="line numbers would be wrong") as caught:
         run_build(tmp_path, csv_path)

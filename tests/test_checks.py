@@ -53,12 +53,23 @@ VIOLATIONS = {
     "metrics_history__key": f"INSERT INTO metrics_history SELECT * FROM metrics_history WHERE post_id = {FIRST}",
     "metrics_history__observed_after_created": f"UPDATE metrics_history SET observed_at = TIMESTAMP '2020-01-01' WHERE post_id = {FIRST}",
     "metrics_history__views_fall": f"INSERT INTO metrics_history SELECT post_id, observed_at - INTERVAL 1 HOUR, views + 1, likes, comments, shares, engagement, 'earlier.csv' FROM metrics_history WHERE post_id = {FIRST}",
+    "posts__latest_observation": f"UPDATE posts SET observations = observations + 1 WHERE post_id = {FIRST}",
+    "snapshots__accounting": "UPDATE snapshots SET records = records + 1",
     "rejects__complete": "UPDATE rejects SET message = NULL WHERE line = (SELECT min(line) FROM rejects)",
 }
 # Some mutations necessarily break a second rule too (the data is linked); name them.
+AN_OBSERVATION_MORE = {
+    "import_log__csv_accounting",
+    "snapshots__accounting",
+    "posts__latest_observation",
+}
 ALSO_FAILS = {
-    "import_log__csv_accounting": set(),
-    "posts__post_id_key": {"import_log__csv_accounting", "posts__slide_count"},
+    "metrics_history__key": AN_OBSERVATION_MORE,
+    "metrics_history__views_fall": AN_OBSERVATION_MORE,
+    "metrics_history__observed_after_created": {"posts__latest_observation"},
+    # A reject lost is lost from its snapshot too.
+    "import_log__csv_accounting": {"snapshots__accounting"},
+    "posts__post_id_key": {"posts__slide_count", "posts__latest_observation"},
     "slides__slide_key": {"import_log__slide_accounting", "posts__slide_count"},
     "import_log__slide_accounting": {"posts__slide_count"},
     "post_ocr__one_per_post": {"import_log__ocr_accounting"},
@@ -67,8 +78,10 @@ ALSO_FAILS = {
     "posts__slide_count_max": {"posts__slide_count"},
     "rejects__rate": {"import_log__csv_accounting"},
     "posts__handle_matches_account": {"posts__va_exists"},
-    "posts__engagement_sum": {"posts__engagement_rate"},
-    "posts__likes_le_views": set(),
+    # Changing a post's metrics makes it differ from its latest observation, too.
+    "posts__engagement_sum": {"posts__engagement_rate", "posts__latest_observation"},
+    "posts__metrics_non_negative": {"posts__latest_observation"},
+    "posts__likes_le_views": {"posts__latest_observation"},
     "posts__created_at_range": {"posts__id_timestamp"},
     "post_ocr__empty_text_no_thumbnails": set(),
 }
@@ -131,17 +144,20 @@ runner = CliRunner()
 def test_check_cli_prints_one_line_per_rule_and_exits_0_when_only_warnings_fail(
     tmp_path, clean_warehouse
 ):
-    db = mutated(tmp_path, clean_warehouse, VIOLATIONS["posts__likes_le_views"])
+    db = mutated(tmp_path, clean_warehouse, VIOLATIONS["posts__engagement_rate"])
     result = runner.invoke(app, ["check", "--db", str(db), "--max-reject-rate", "0.5"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[: len(VIOLATIONS)] == [
-        f"{name}\t{rule.severity}\t{'FAIL' if name == 'posts__likes_le_views' else 'pass'}\t"
-        f"{1 if name == 'posts__likes_le_views' else 0}"
+        f"{name}\t{rule.severity}\t{'FAIL' if name == 'posts__engagement_rate' else 'pass'}\t"
+        f"{1 if name == 'posts__engagement_rate' else 0}"
         for name, rule in sorted((r.name, r) for r in load_rules())
     ]
-    assert lines[len(VIOLATIONS)] == "-- posts__likes_le_views: likes never exceed views"
-    assert lines[len(VIOLATIONS) + 1] == "   post_id\tviews\tlikes"
+    assert lines[len(VIOLATIONS)] == (
+        "-- posts__engagement_rate: engagement_rate = round(100 * engagement / views, 2) "
+        "(0 when views = 0)"
+    )
+    assert lines[len(VIOLATIONS) + 1] == "   post_id\tviews\tengagement\tengagement_rate\texpected"
 
 
 def test_check_cli_exits_1_on_an_error_rule_and_reports_json(tmp_path, clean_warehouse):

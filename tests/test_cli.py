@@ -67,8 +67,10 @@ def test_build_succeeds_with_a_plain_summary(tmp_path, rows):
     result = invoke(*build_args(tmp_path, csv_path))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[:7] == [
+    assert lines[:9] == [
         "posts\t6",
+        "metrics_history\t6",
+        "snapshots\t1",
         "slides\t12",
         "vas\t3",
         "accounts\t3",

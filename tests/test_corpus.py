@@ -132,7 +132,13 @@ def one_reject(db: Path) -> tuple:
 
 
 def posts_table(db: Path) -> list[tuple]:
-    return query(db, "SELECT * FROM posts ORDER BY csv_line")
+    # Without the columns that say which file and build observed the post (they differ
+    # between the variants of a file by design); csv_line stays last.
+    return query(
+        db,
+        "SELECT * EXCLUDE (snapshot, first_seen_at, last_seen_at, observations) "
+        "FROM posts ORDER BY csv_line",
+    )
 
 
 def snapshot(out: Path) -> dict[str, str]:

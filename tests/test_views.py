@@ -295,7 +295,11 @@ def test_every_view_is_in_the_database_and_in_parquet(warehouse):
     assert kinds == {
         "account_daily": "table",
         "ocr_text_reuse": "table",
+        "outliers": "table",
+        "post_growth": "table",
         "post_performance": "view",
+        "post_velocity": "view",
+        "repost_candidates": "table",
         "posting_hours": "table",
         "slide_reuse": "table",
         "va_performance": "table",

@@ -46,6 +46,7 @@ DEFAULT_DB = DEFAULT_OUT / DB_NAME
 PUBLISHED_TABLES = (
     "posts",
     "metrics_history",
+    "snapshots",
     "slides",
     "vas",
     "accounts",

@@ -1,15 +1,15 @@
 -- severity: error
--- description: every CSV record read is a post or a post reject (nothing lost, nothing invented)
+-- description: every CSV record read is an observation of a post or a post reject (nothing lost, nothing invented)
 WITH latest AS (
     SELECT * FROM main.import_log ORDER BY started_at DESC, run_id DESC LIMIT 1
 )
 SELECT
     run_id,
     csv_records,
-    (SELECT count(*) FROM main.posts) AS posts,
+    (SELECT count(*) FROM main.metrics_history) AS observations,
     (SELECT count(*) FROM main.rejects WHERE input = 'csv' AND entity = 'post') AS post_rejects
 FROM latest
 WHERE csv_records IS DISTINCT FROM
-    (SELECT count(*) FROM main.posts)
+    (SELECT count(*) FROM main.metrics_history)
     + (SELECT count(*) FROM main.rejects WHERE input = 'csv' AND entity = 'post')
     OR csv_records <> csv_loaded + csv_duplicates + csv_rejected

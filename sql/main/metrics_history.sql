@@ -1,16 +1,16 @@
--- One row per post per snapshot that has it: the metrics the post had when that export
--- was taken (observed_at, UTC). A build from one --csv is one observation, at the time
--- of the build. `snapshot` is the file the observation was read from.
+-- One row per post per snapshot that loaded it: the metrics the post had when that
+-- export was taken (observed_at, UTC). A build from one --csv is one observation, at the
+-- time of the build. `snapshot` is the file the observation was read from.
 SELECT
     rows.post_id,
-    build.started_at AS observed_at,
+    snapshots.observed_at,
     rows.views,
     rows.likes,
     rows.comments,
     rows.shares,
     rows.engagement,
-    parse_filename(build.csv_path) AS snapshot
-FROM staging.post_rows AS rows
-CROSS JOIN raw.build AS build
-WHERE rows.is_kept
-ORDER BY rows.post_id, observed_at
+    snapshots.snapshot
+FROM raw.snapshot_rows AS rows
+JOIN raw.snapshots AS snapshots USING (snapshot_no)
+WHERE rows.reject_reason IS NULL
+ORDER BY rows.post_id, snapshots.observed_at

@@ -1,5 +1,6 @@
--- One row per post, keyed by the 19-digit video id from its URL, in file order (the
--- export is sorted by creation time).
+-- One row per post, keyed by the 19-digit video id from its URL: its latest observation
+-- (staging.latest_rows), with when it was first and last seen and in how many snapshots.
+-- `csv_line` is its line in `snapshot`, the file of that observation.
 WITH not_urls AS (
     SELECT post_id, count(*) AS n
     FROM staging.slide_rejects
@@ -24,7 +25,11 @@ SELECT
     source,
     -- The video id carries its creation time (epoch seconds) in the top 32 bits.
     make_timestamp((post_id >> 32) * 1000000) AS id_created_at,
-    line AS csv_line
-FROM staging.post_rows
+    line AS csv_line,
+    snapshot,
+    first_seen_at,
+    last_seen_at,
+    observations
+FROM staging.latest_rows
 LEFT JOIN not_urls USING (post_id)
-WHERE is_kept
+ORDER BY snapshot_no, record_no

@@ -2,49 +2,33 @@
 -- machine reason code and a human message. `entity` says what was rejected: a CSV
 -- record ('post'), one part of a slide list ('slide'), an OCR record or a whole OCR file.
 -- A CSV record can span several lines (quoted newlines): `line` is where it starts,
--- `last_line` where it ends.
-WITH csv_file AS (
-    SELECT csv_path AS source_file FROM raw.build
-)
-
+-- `last_line` where it ends. `source_file` is the snapshot (or --csv file) it is in: a
+-- duplicate_post names the line kept in the same file.
 SELECT
-    'csv' AS input, 'post' AS entity, csv_file.source_file, line, last_line,
-    NULL::BIGINT AS record_index, NULL::INTEGER AS slide_index, NULL::BIGINT AS post_id,
-    reason, message, raw_text, NULL::BIGINT AS kept_line
-FROM raw.csv_problems, csv_file
-
-UNION ALL BY NAME
-SELECT
-    'csv' AS input, 'post' AS entity, csv_file.source_file, posts.line,
-    posts.line + posts.line_span - 1 AS last_line, NULL::BIGINT AS record_index,
-    NULL::INTEGER AS slide_index, posts.post_id, posts.reject_reason AS reason,
-    posts.reject_message AS message, texts.raw_text, NULL::BIGINT AS kept_line
-FROM staging.csv_posts AS posts
-JOIN raw.csv_reject_text AS texts USING (record_no)
-CROSS JOIN csv_file
-WHERE posts.reject_reason IS NOT NULL
+    'csv' AS input, 'post' AS entity, snapshots.path AS source_file, problems.line,
+    problems.last_line, NULL::BIGINT AS record_index, NULL::INTEGER AS slide_index,
+    NULL::BIGINT AS post_id, problems.reason, problems.message, problems.raw_text,
+    NULL::BIGINT AS kept_line
+FROM raw.csv_problems AS problems
+JOIN raw.snapshots AS snapshots USING (snapshot_no)
 
 UNION ALL BY NAME
 SELECT
-    'csv' AS input, 'post' AS entity, csv_file.source_file, rows.line,
+    'csv' AS input, 'post' AS entity, snapshots.path AS source_file, rows.line,
     rows.line + rows.line_span - 1 AS last_line, NULL::BIGINT AS record_index,
-    NULL::INTEGER AS slide_index, rows.post_id, 'duplicate_post' AS reason,
-    'video id ' || CAST(rows.post_id AS VARCHAR) || ' appears again on line '
-        || CAST(rows.kept_line AS VARCHAR) || ', which was kept (the last line wins)' AS message,
-    texts.raw_text, rows.kept_line
-FROM staging.post_rows AS rows
-JOIN raw.csv_reject_text AS texts USING (record_no)
-CROSS JOIN csv_file
-WHERE NOT rows.is_kept
+    NULL::INTEGER AS slide_index, rows.post_id, rows.reject_reason AS reason,
+    rows.reject_message AS message, rows.raw_text, rows.kept_line
+FROM raw.snapshot_rows AS rows
+JOIN raw.snapshots AS snapshots USING (snapshot_no)
+WHERE rows.reject_reason IS NOT NULL
 
 UNION ALL BY NAME
 SELECT
-    'csv' AS input, 'slide' AS entity, csv_file.source_file, parts.line, NULL::BIGINT AS record_index,
+    'csv' AS input, 'slide' AS entity, parts.source_file, parts.line, NULL::BIGINT AS record_index,
     CAST(parts.slide_index AS INTEGER) AS slide_index, parts.post_id, 'slide_not_url' AS reason,
     'slide ' || CAST(parts.slide_index AS VARCHAR) || ' is not an image URL' AS message,
     parts.part AS raw_text, NULL::BIGINT AS kept_line
 FROM staging.slide_rejects AS parts
-CROSS JOIN csv_file
 
 UNION ALL BY NAME
 SELECT

@@ -1,13 +1,12 @@
--- One row per slide image of a loaded post, in the post's order; `slide_index` is the
+-- One row per slide image of a loaded post (from its latest row), in the post's order; `slide_index` is the
 -- 1-based position among the post's non-empty slide parts. The signed query string
 -- changes on every re-issue, so a slide's identity is its image_id (with its bucket),
 -- never the URL; slides are never de-duplicated. Parts that are not URLs are rejects
 -- (staging.slide_rejects).
 WITH lists AS (
-    SELECT rows.post_id, tikdb_slide_parts(records.slides) AS parts
-    FROM raw.csv_records AS records
-    JOIN staging.post_rows AS rows USING (record_no)
-    WHERE rows.is_kept AND records.slides <> ''
+    SELECT post_id, tikdb_slide_parts(slides) AS parts
+    FROM staging.latest_rows
+    WHERE slides <> ''
 ),
 
 parts AS (

@@ -1,10 +1,10 @@
 -- One row per VA, keyed on the trimmed, case-folded name. The display name is the
--- spelling used on most rows (ties: a spelling that is not all capitals, then the
+-- spelling used on most posts (in their latest rows) (ties: a spelling that is not all capitals, then the
 -- alphabetically first).
 WITH spellings AS (
     SELECT va_id, tikdb_trim(va_raw) AS spelling, count(*) AS n
-    FROM staging.post_rows
-    WHERE is_kept AND va_id IS NOT NULL
+    FROM staging.latest_rows
+    WHERE va_id IS NOT NULL
     GROUP BY ALL
 ),
 

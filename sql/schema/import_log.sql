@@ -1,6 +1,7 @@
 -- One row per published build, kept across builds (each build copies the history of the
 -- warehouse it replaces). Accounting, per input:
---   csv_records  = csv_loaded + csv_duplicates + csv_rejected
+--   csv_records  = csv_loaded + csv_duplicates + csv_rejected   (summed over snapshots;
+--                  csv_loaded counts observations, one per post per snapshot)
 --   slide_parts  = slides_loaded + slides_rejected
 --   ocr_records  = ocr_loaded + ocr_duplicates + ocr_rejected
 -- `*_records` come from reading the inputs, the rest from the published tables.

@@ -12,13 +12,13 @@ SELECT
     b.csv_sha256,
     b.csv_records,
     b.csv_blank_lines,
-    (SELECT count(*) FROM main.posts) AS csv_loaded,
+    (SELECT count(*) FROM main.metrics_history) AS csv_loaded,
     (SELECT count(*) FROM main.rejects WHERE entity = 'post' AND reason = 'duplicate_post') AS csv_duplicates,
     (SELECT count(*) FROM main.rejects WHERE entity = 'post' AND reason <> 'duplicate_post') AS csv_rejected,
     b.csv_ignored_columns,
     -- Counted from the slide lists themselves, so the accounting check compares it with
     -- what main.slides and the slide rejects actually hold.
-    (SELECT coalesce(sum(slide_part_count), 0) FROM staging.post_rows WHERE is_kept) AS slide_parts,
+    (SELECT coalesce(sum(slide_part_count), 0) FROM staging.latest_rows) AS slide_parts,
     (SELECT count(*) FROM main.slides) AS slides_loaded,
     (SELECT count(*) FROM main.rejects WHERE entity = 'slide') AS slides_rejected,
     b.ocr_path,

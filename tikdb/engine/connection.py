@@ -79,3 +79,24 @@ def prepare_cursor(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("USE wh")
     con.execute("SET search_path = 'wh.main,memory.staging,memory.raw'")
     con.execute(read_sql("macros.sql"))
+
+
+def connect_for_parse(
+    spill_dir: Path, memory_limit: str, threads: int
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the schemas raw and parse, for parsing one snapshot."""
+    con = duckdb.connect(
+        config={
+            "memory_limit": memory_limit,
+            "threads": threads,
+            "temp_directory": str(spill_dir),
+            "preserve_insertion_order": True,
+        }
+    )
+    try:
+        con.execute("CREATE SCHEMA raw; CREATE SCHEMA parse;")
+        con.execute(read_sql("macros.sql"))
+    except BaseException:
+        con.close()
+        raise
+    return con

@@ -4,10 +4,12 @@ A model is one SELECT in ``sql/<schema>/<table>.sql``; the runner wraps it in
 ``CREATE TABLE <schema>.<table> AS``. Files in ``sql/views/`` become views in ``main``
 (the analytics views), created after the tables they read; a header line
 ``-- materialized: view`` or ``-- materialized: table`` overrides the default.
-Dependencies are read from the SQL itself: any ``raw.x``, ``staging.x`` or ``main.x``
-it mentions. ``raw`` tables are inputs loaded by
+Dependencies are read from the SQL itself: any ``raw.x``, ``parse.x``, ``staging.x`` or
+``main.x`` it mentions. ``raw`` tables are inputs loaded by
 Python; a few steps that need Python (reading bytes back from the CSV) are registered
 as Python models with their dependencies, and run at their place in the order.
+``sql/parse/`` holds the models run once per snapshot file (tikdb.pipeline.parse), not
+by the build's own run.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from tikdb.errors import BuildError, one_line
 
 SCHEMAS = ("staging", "main")
 VIEW_FOLDER = "views"  # sql/views/<name>.sql -> CREATE VIEW main.<name>
-_REFERENCE = re.compile(r"\b(raw|staging|main)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+PARSE_FOLDER = "parse"  # sql/parse/<name>.sql -> parse.<name>, run once per snapshot
+BUILD_FOLDERS = (*SCHEMAS, VIEW_FOLDER)
+_REFERENCE = re.compile(r"\b(raw|parse|staging|main)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
 _LINE_COMMENT = re.compile(r"--[^\n]*")
 _STRING = re.compile(r"'(?:[^']|'')*'")
 # A header line "-- materialized: view" or "-- materialized: table" overrides the default
@@ -64,10 +68,11 @@ def references(sql: str) -> set[str]:
     return {f"{schema.lower()}.{table.lower()}" for schema, table in _REFERENCE.findall(code)}
 
 
-def load_models(root: Path | None = None) -> list[Model]:
+def load_models(root: Path | None = None, folders: tuple[str, ...] = BUILD_FOLDERS) -> list[Model]:
+    """The models of ``folders`` (by default the build's: staging, main, views)."""
     root = root or sql_dir()
     models = []
-    for folder in (*SCHEMAS, VIEW_FOLDER):
+    for folder in folders:
         is_view = folder == VIEW_FOLDER
         schema = "main" if is_view else folder
         for path in sorted((root / folder).glob("*.sql")):

@@ -1,9 +1,10 @@
 """``tikdb build``: the phases of a build, in order.
 
-Reading (sources) → transforming (the SQL models in DuckDB) → checking (the rules) →
-writing (the DuckDB file and Parquet) → publishing (one atomic swap). The whole build
-happens in a staging area inside the output directory; the previous warehouse is
-replaced only when the new one is complete and its blocking checks pass.
+Reading (each snapshot parsed, or its parse taken from the cache; the OCR) →
+transforming (the SQL models in DuckDB) → checking (the rules) → writing (the DuckDB
+file and Parquet) → publishing (one atomic swap). The whole build happens in a staging
+area inside the output directory; the previous warehouse is replaced only when the new
+one is complete and its blocking checks pass.
 """
 
 from __future__ import annotations
@@ -38,25 +39,22 @@ from tikdb.engine.models import execution_order, load_models, run_models
 from tikdb.engine.steps import StepListener, Steps
 from tikdb.errors import BuildError, InputError, one_line
 from tikdb.pipeline import publish
+from tikdb.pipeline.cache import ParseCache, Parsed
 from tikdb.pipeline.files import write_files
 from tikdb.pipeline.history import write_import_log
-from tikdb.pipeline.raw import (
-    RAW_INPUTS,
-    assert_csv_alignment,
-    load_raw,
-    reject_text_model,
-)
+from tikdb.pipeline.parse import parse_snapshot
+from tikdb.pipeline.raw import RAW_INPUTS, SnapshotFile, load_raw
 from tikdb.pipeline.warnings import data_warnings, input_warnings
-from tikdb.sources.csv import open_csv
 from tikdb.sources.ocr import read_ocr
 
 Progress = Callable[[str], None]
-RAW_RECORDS_FILE = "csv_records.parquet"  # in the staging area's tmp/, during the build
 
 
 @dataclass(frozen=True)
 class BuildOptions:
-    csv_path: Path
+    # The one master CSV to build from (observed at the build's start), or None when
+    # building from ``snapshots``.
+    csv_path: Path | None
     ocr_dir: Path | None
     out_dir: Path
     memory_limit: str | None = None  # e.g. "4GB"; default: default_memory_limit()
@@ -68,6 +66,13 @@ class BuildOptions:
     partition_by_month: bool = False
     # Save DuckDB's JSON profile of each SQL model, check rule and Parquet write here.
     profile_dir: Path | None = None
+    # Build from these snapshots (oldest first) instead of csv_path; ``snapshots_dir`` is
+    # the folder they were listed from, recorded as the build's CSV input.
+    snapshots: tuple[SnapshotFile, ...] = ()
+    snapshots_dir: Path | None = None
+    # Reuse (and keep) each snapshot's parse in OUT/.tikdb-cache/; False parses every
+    # snapshot again. A --csv build never uses the cache: its observation time is new.
+    use_cache: bool = True
 
 
 @dataclass
@@ -79,6 +84,7 @@ class BuildResult:
     rejects_by_reason: list[tuple[str, str, int]]
     warnings: list[str]
     elapsed_seconds: float
+    parsed: list[Parsed] = field(default_factory=list)  # each snapshot's parse, in order
 
 
 def new_run_id(now: datetime) -> str:
@@ -106,6 +112,9 @@ def build(
             result = _build_staged(options, staging, run_id, started, report, Steps(steps))
             report("publishing")
             publish.publish(out_dir, staging, run_id)
+            if options.use_cache and options.snapshots:
+                # The cache keeps what the published build read, nothing more.
+                ParseCache(out_dir).keep_only(result.parsed)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -132,45 +141,46 @@ def _build_staged(
     steps: Steps,
 ) -> BuildResult:
     report("reading")
-    with steps("scan the CSV"):
-        csv = open_csv(Path(options.csv_path), staging, options.threads)
+    files, csv_input = _csv_inputs(options, started)
+    threads = options.threads or os.cpu_count() or 1
+    cache = ParseCache(options.out_dir) if options.use_cache and options.snapshots else None
+    parsed = _parse_all(files, cache, options, staging, run_id, threads, steps)
     with steps("read the OCR"):
         ocr = read_ocr(options.ocr_dir)
-    warnings = input_warnings(options.ocr_dir, csv, ocr)
+    ignored = [(f.path, p.result.ignored_columns) for f, p in zip(files, parsed, strict=True)]
+    warnings = input_warnings(options.ocr_dir, ignored, ocr)
+    if cache:
+        warnings.extend(cache.warnings)
+    input_bytes = sum(p.result.bytes for p in parsed)
 
-    # The raw CSV records stay in a Parquet file in the staging area (raw.csv_records is
-    # a view over it). Intermediate tables (schemas raw and staging) live in the
-    # in-memory database, which spills to the staging area's tmp/ past memory_limit; the
-    # published tables (schema main) are created directly in the staged file.
-    threads = options.threads or os.cpu_count() or 1
-    records_file = staging / "tmp" / RAW_RECORDS_FILE
-    memory_limit = options.memory_limit or default_memory_limit(csv.scan.size)
+    # Intermediate tables (schemas raw and staging) live in the in-memory database,
+    # which spills to the staging area's tmp/ past memory_limit; the parsed rows stay in
+    # their Parquet files; the published tables (schema main) are created directly in
+    # the staged file.
+    memory_limit = options.memory_limit or default_memory_limit(input_bytes)
     try:
         con = connect_for_build(staging / DB_NAME, staging / "tmp", memory_limit, threads)
     except duckdb.Error as exc:
         raise BuildError(f"{options.out_dir}: the build failed in DuckDB: {one_line(exc)}") from exc
     try:
-        with steps("CSV records to Parquet (Polars)"):
-            load_raw(con, csv, ocr, run_id, started, warnings, records_file)
+        with steps("load the raw tables"):
+            load_raw(con, csv_input, files, parsed, ocr, run_id, started, warnings)
 
         report("transforming")
         models = load_models()
         run_models(
             con,
-            execution_order([*models, reject_text_model(csv)], RAW_INPUTS),
+            execution_order(models, RAW_INPUTS),
             catalogs=CATALOGS,
-            workers=jobs_at_once(threads, csv.scan.size),
+            workers=jobs_at_once(threads, input_bytes),
             prepare_cursor=prepare_cursor,
             steps=steps,
             profile_dir=options.profile_dir,
         )
-        with steps("alignment proof, warnings, import log"):
-            assert_csv_alignment(con, csv)
+        with steps("warnings, import log"):
             warnings.extend(data_warnings(con))
             write_import_log(con, Path(options.out_dir) / DB_NAME, warnings)
         con.execute("DROP SCHEMA memory.raw CASCADE; DROP SCHEMA memory.staging CASCADE;")
-        # The raw records file is ~30% of the CSV's size; free the disk before writing.
-        records_file.unlink()
 
         report("checking")
         checks = run_rules(
@@ -220,4 +230,98 @@ def _build_staged(
         rejects_by_reason=rejects,
         warnings=warnings,
         elapsed_seconds=0.0,
+        parsed=parsed,
     )
+
+
+def _csv_inputs(options: BuildOptions, started: datetime) -> tuple[list[SnapshotFile], Path]:
+    """The CSV files to read, oldest first, and what import_log names as the CSV input."""
+    if options.snapshots:
+        files = list(options.snapshots)
+        times = [f.observed_at for f in files]
+        if len(set(times)) != len(times):
+            twice = next(t for t in times if times.count(t) > 1)
+            names = ", ".join(f.path.name for f in files if f.observed_at == twice)
+            raise InputError(
+                f"{options.snapshots_dir or files[0].path.parent}: snapshots {names} were all "
+                f"observed at {twice:%Y-%m-%dT%H:%M:%SZ}; a post can have one observation "
+                "at a time. Move all but one of them out of the folder."
+            )
+        return files, Path(options.snapshots_dir or files[0].path.parent)
+    if options.csv_path is None:
+        raise InputError("no input: pass --csv PATH or --snapshots DIR.")
+    # One CSV is one observation, taken when the build starts.
+    return [SnapshotFile(Path(options.csv_path), started)], Path(options.csv_path)
+
+
+def _parse_all(
+    files: list[SnapshotFile],
+    cache: ParseCache | None,
+    options: BuildOptions,
+    staging: Path,
+    run_id: str,
+    threads: int,
+    steps: Steps,
+) -> list[Parsed]:
+    """Each file's parse: from the cache when it holds one, else parsed now (and kept
+    in the cache when there is one)."""
+    if cache:
+        cache.remove_leftovers()
+    parsed = []
+    for n, file in enumerate(files, 1):
+        name = file.path.name
+        # Several files: each step says which file it belongs to.
+        label = f"{name}: " if len(files) > 1 else ""
+        found = None
+        if cache and file.sha256:
+            _require_size(file)
+            found = cache.load(file.sha256, file.observed_at, name)
+        if found:
+            parsed.append(found)
+            continue
+        target = cache.new_entry(f"{run_id}-{n}") if cache else staging / "tmp" / f"parse-{n}"
+        result = parse_snapshot(
+            file.path,
+            file.observed_at,
+            target,
+            staging / "tmp" / "work",
+            threads=threads,
+            memory_limit=options.memory_limit,
+            steps=Steps(_prefixed(steps, label)),
+            profile_dir=options.profile_dir,
+        )
+        if file.sha256 is not None and result.sha256 != file.sha256:
+            raise InputError(
+                f"{file.path}: its content no longer matches the sha256 in its sidecar; the "
+                "snapshot was changed after it was taken. Restore it from a backup, or move "
+                "it and its sidecar out of the folder."
+            )
+        if cache:
+            parsed.append(cache.commit(target, result, file.observed_at))
+        else:
+            parsed.append(Parsed(target, result, reused=False))
+    return parsed
+
+
+def _require_size(file: SnapshotFile) -> None:
+    """A cached snapshot is not read again; a size that differs from its sidecar's says
+    it was changed (with --no-cache its sha256 is checked too)."""
+    try:
+        size = file.path.stat().st_size
+    except OSError as exc:
+        raise InputError(
+            f"{file.path}: cannot be read ({exc.strerror}). Check that the snapshot is there."
+        ) from exc
+    if file.bytes is not None and size != file.bytes:
+        raise InputError(
+            f"{file.path}: is {size} bytes, its sidecar says {file.bytes}; the snapshot was "
+            "changed after it was taken. Restore it from a backup, or move it and its "
+            "sidecar out of the folder."
+        )
+
+
+def _prefixed(steps: Steps, label: str) -> StepListener | None:
+    if steps.listener is None or not label:
+        return steps.listener
+    listener = steps.listener
+    return lambda name, seconds: listener(f"{label}{name}", seconds)

@@ -1,18 +1,21 @@
 """The raw layer: what Python read from the inputs, handed to DuckDB as ``raw.*`` tables.
 
 ``raw.build`` (one row: the inputs' paths, sizes, hashes and record counts),
-``raw.csv_problems`` (records the scanner found malformed), ``raw.csv_records`` (a view
-over the good records, written to Parquet by Polars), ``raw.ocr_records`` and
-``raw.ocr_file_problems``. Also the two steps that go back to the CSV's bytes: the raw
-text of records the SQL rules reject, and the proof that the parser and the scanner
-split the file the same way.
+``raw.snapshots`` (one row per snapshot, or the one --csv file),
+``raw.snapshot_rows`` (a view over the parsed rows of every snapshot, see
+tikdb.pipeline.parse), ``raw.csv_problems`` (records the scanner found malformed),
+``raw.ocr_records`` and ``raw.ocr_file_problems``. Also the two steps of a parse that go
+back to the CSV's bytes: the raw text of records the SQL rules reject, and the proof that
+the parser and the scanner split the file the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -21,32 +24,50 @@ from tikdb import __version__
 from tikdb.engine.models import PythonModel
 from tikdb.engine.sqlfiles import read_sql, sql_string
 from tikdb.errors import BuildError
-from tikdb.sources.csv import CsvInput, write_records
+from tikdb.sources.csv import CsvInput
 from tikdb.sources.ocr import OcrInput
+
+if TYPE_CHECKING:
+    from tikdb.pipeline.cache import Parsed
 
 # The raw tables loaded by Python; the SQL models read them.
 RAW_INPUTS = (
     "raw.build",
-    "raw.csv_records",
+    "raw.snapshots",
+    "raw.snapshot_rows",
     "raw.csv_problems",
     "raw.ocr_records",
     "raw.ocr_file_problems",
 )
 
 
+@dataclass(frozen=True)
+class SnapshotFile:
+    """A master CSV to build from, and when that export was taken."""
+
+    path: Path
+    observed_at: datetime  # naive, UTC
+    sha256: str | None = None  # what its sidecar says; None for a --csv file
+    bytes: int | None = None
+
+
 def load_raw(
     con: duckdb.DuckDBPyConnection,
-    csv: CsvInput,
+    csv_input: Path,
+    files: list[SnapshotFile],
+    parsed: list[Parsed],
     ocr: OcrInput,
     run_id: str,
     started: datetime,
     warnings: list[str],
-    records_file: Path,
 ) -> None:
-    """Create the raw tables; the CSV's good records go to ``records_file`` first."""
+    """Create the raw tables. ``csv_input`` is the --csv file or the snapshots folder;
+    ``parsed[i]`` is the parse of ``files[i]``."""
     # raw.build takes its columns and types from import_log's definition (sql/schema/).
     con.execute(read_sql("schema", "import_log.sql"))
     con.execute(read_sql("schema", "build.sql"))
+    results = [p.result for p in parsed]
+    ignored = list(dict.fromkeys(c for r in results for c in r.ignored_columns))
     build_row = pa.Table.from_pylist(
         [
             {
@@ -54,12 +75,12 @@ def load_raw(
                 "started_at": started,
                 "finished_at": started,
                 "tikdb_version": __version__,
-                "csv_path": str(csv.path),
-                "csv_bytes": csv.scan.size,
-                "csv_sha256": csv.scan.sha256,
-                "csv_records": csv.scan.records,
-                "csv_blank_lines": csv.scan.blank_lines,
-                "csv_ignored_columns": list(csv.ignored_columns),
+                "csv_path": str(csv_input),
+                "csv_bytes": sum(r.bytes for r in results),
+                "csv_sha256": _snapshots_sha256(files, parsed),
+                "csv_records": sum(r.records for r in results),
+                "csv_blank_lines": sum(r.blank_lines for r in results),
+                "csv_ignored_columns": ignored,
                 "ocr_path": str(ocr.root) if ocr.found else None,
                 "ocr_found": ocr.found,
                 "ocr_files": len(ocr.files),
@@ -75,31 +96,50 @@ def load_raw(
         ]
     )
     _insert_from_arrow(con, "memory.raw.build", build_row)
-    problems = pa.table(
+    snapshots = pa.table(
         {
-            "line": pa.array([p.line for p in csv.scan.problems], pa.int64()),
-            "last_line": pa.array([p.last_line for p in csv.scan.problems], pa.int64()),
-            "reason": pa.array([p.reason for p in csv.scan.problems], pa.string()),
-            "message": pa.array([p.message for p in csv.scan.problems], pa.string()),
-            "raw_text": pa.array(
-                [p.raw.decode("utf-8", errors="replace") for p in csv.scan.problems], pa.string()
-            ),
+            "snapshot_no": pa.array(range(1, len(files) + 1), pa.int32()),
+            "snapshot": pa.array([f.path.name for f in files], pa.string()),
+            "path": pa.array([str(f.path) for f in files], pa.string()),
+            "observed_at": pa.array([f.observed_at for f in files], pa.timestamp("us")),
+            "bytes": pa.array([r.bytes for r in results], pa.int64()),
+            "sha256": pa.array([r.sha256 for r in results], pa.string()),
+            "records": pa.array([r.records for r in results], pa.int64()),
+            "blank_lines": pa.array([r.blank_lines for r in results], pa.int64()),
+            "reused": pa.array([p.reused for p in parsed], pa.bool_()),
+            "rows_file": pa.array([str(p.rows_file) for p in parsed], pa.string()),
+            "problems_file": pa.array([str(p.problems_file) for p in parsed], pa.string()),
         }
     )
-    tables = {
-        "raw.csv_problems": problems,
-        "raw.ocr_records": ocr.records_table(),
-        "raw.ocr_file_problems": ocr.file_problems_table(),
-    }
-    for name, table in tables.items():
-        create_from_arrow(con, f"memory.{name}", table)
-    # The records stay on disk, in a Parquet file DuckDB scans on all cores when the
-    # models read them; only the typed, narrower tables are held in memory.
-    records = write_records(csv, records_file)
+    create_from_arrow(con, "memory.raw.snapshots", snapshots)
+    create_from_arrow(con, "memory.raw.ocr_records", ocr.records_table())
+    create_from_arrow(con, "memory.raw.ocr_file_problems", ocr.file_problems_table())
+    # The parsed rows stay on disk, in Parquet files DuckDB scans on all cores when the
+    # models read them (the paths are tikdb's: the cache or the staging area).
+    rows_files = ", ".join(sql_string(str(p.rows_file)) for p in parsed)
     con.execute(
-        "CREATE VIEW memory.raw.csv_records AS "
-        f"SELECT * FROM read_parquet({sql_string(str(records))})"
+        "CREATE VIEW memory.raw.snapshot_rows AS "
+        "SELECT snapshots.snapshot_no, parsed.* EXCLUDE (filename) "
+        f"FROM read_parquet([{rows_files}], filename = true) AS parsed "
+        "JOIN memory.raw.snapshots AS snapshots ON parsed.filename = snapshots.rows_file"
     )
+    problem_files = ", ".join(sql_string(str(p.problems_file)) for p in parsed)
+    con.execute(
+        "CREATE TABLE memory.raw.csv_problems AS "
+        "SELECT snapshots.snapshot_no, problems.* EXCLUDE (filename) "
+        f"FROM read_parquet([{problem_files}], filename = true) AS problems "
+        "JOIN memory.raw.snapshots AS snapshots ON problems.filename = snapshots.problems_file"
+    )
+
+
+def _snapshots_sha256(files: list[SnapshotFile], parsed: list[Parsed]) -> str:
+    """The --csv file's sha256; for snapshots one digest over their names and hashes."""
+    if len(files) == 1:
+        return parsed[0].result.sha256
+    digest = hashlib.sha256()
+    for f, p in zip(files, parsed, strict=True):
+        digest.update(f"{f.path.name}\0{p.result.sha256}\n".encode())
+    return digest.hexdigest()
 
 
 def create_from_arrow(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
@@ -136,15 +176,15 @@ def reject_text_model(csv: CsvInput) -> PythonModel:
     """The Python step that reads back the raw text of CSV records rejected in SQL."""
     return PythonModel(
         "raw.csv_reject_text",
-        frozenset({"staging.csv_posts", "staging.post_rows"}),
+        frozenset({"parse.csv_posts", "parse.post_rows"}),
         lambda con: _load_reject_text(con, csv),
     )
 
 
 def _load_reject_text(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
     rows = con.execute(
-        "SELECT record_no FROM staging.csv_posts WHERE reject_reason IS NOT NULL "
-        "UNION ALL SELECT record_no FROM staging.post_rows WHERE NOT is_kept ORDER BY 1"
+        "SELECT record_no FROM parse.csv_posts WHERE reject_reason IS NOT NULL "
+        "UNION ALL SELECT record_no FROM parse.post_rows WHERE NOT is_kept ORDER BY 1"
     ).fetchall()
     record_nos = [r[0] for r in rows]
     texts = []
@@ -157,7 +197,7 @@ def _load_reject_text(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
     table = pa.table(
         {"record_no": pa.array(record_nos, pa.int64()), "raw_text": pa.array(texts, pa.string())}
     )
-    create_from_arrow(con, "memory.raw.csv_reject_text", table)
+    create_from_arrow(con, "raw.csv_reject_text", table)
 
 
 def assert_csv_alignment(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
@@ -171,7 +211,7 @@ def assert_csv_alignment(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
     got, misaligned, first_bad = con.execute(
         "SELECT count(*), count(*) FILTER (misaligned), min(record_no) FILTER (misaligned) "
         "FROM (SELECT record_no, field_newlines IS DISTINCT FROM line_span - 1 AS misaligned "
-        "FROM staging.csv_posts)"
+        "FROM parse.csv_posts)"
     ).fetchone()
     if got != expected or misaligned:
         lines = csv.scan.good_lines

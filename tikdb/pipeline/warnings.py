@@ -8,21 +8,24 @@ from pathlib import Path
 import duckdb
 
 from tikdb.contract import SOURCES
-from tikdb.sources.csv import CsvInput
 from tikdb.sources.ocr import OcrInput
 from tikdb.terminal import safe_text
 
 
-def input_warnings(ocr_dir: Path | None, csv: CsvInput, ocr: OcrInput) -> list[str]:
-    """What reading the inputs noticed: a missing or empty OCR folder, unknown columns."""
+def input_warnings(
+    ocr_dir: Path | None, ignored_columns: list[tuple[Path, tuple[str, ...]]], ocr: OcrInput
+) -> list[str]:
+    """What reading the inputs noticed: a missing or empty OCR folder, unknown columns
+    (``ignored_columns``: each CSV file read, with the header columns it ignored)."""
     warnings = []
     if ocr_dir is not None and not ocr.found:
         warnings.append(f"{ocr_dir}: no such folder; building without OCR")
     elif ocr.found and not ocr.files:
         warnings.append(f"{ocr_dir}: no OCR files (by_va/*/ocr_posts.json or all_results.json)")
-    if csv.ignored_columns:
-        names = ", ".join(f'"{safe_text(c)}"' for c in csv.ignored_columns)
-        warnings.append(f"{csv.path}: ignored unknown column(s) {names}")
+    for path, columns in ignored_columns:
+        if columns:
+            names = ", ".join(f'"{safe_text(c)}"' for c in columns)
+            warnings.append(f"{path}: ignored unknown column(s) {names}")
     return warnings
 
 

@@ -1,5 +1,8 @@
--- Every well-formed CSV record, typed and cleaned, with the first rule it breaks (if any).
--- Raw text columns (hashtags, sound) are kept exactly as written.
+-- Every well-formed record of one CSV file (a snapshot), typed and cleaned, with the first
+-- rule it breaks (if any). Raw text columns (hashtags, sound) are kept exactly as written.
+-- A post cannot be created after the export that lists it was taken: created_at is
+-- compared with the snapshot's observed_at (raw.parse_input), allowing a day of clock
+-- skew between the scraper and the machine that took the snapshot.
 WITH records AS (
     SELECT
         record_no,
@@ -57,7 +60,7 @@ judged AS (
             WHEN post_id IS NULL THEN 'bad_post_url'
             WHEN account IS NOT NULL AND lower(account) <> url_handle THEN 'account_mismatch'
             WHEN created_date IS NULL OR created_time IS NULL OR created_at IS NULL THEN 'bad_created_at'
-            WHEN created_at < TIMESTAMP '2016-01-01' OR created_at > (SELECT started_at FROM raw.build) + INTERVAL 1 DAY
+            WHEN created_at < TIMESTAMP '2016-01-01' OR created_at > (SELECT observed_at FROM raw.parse_input) + INTERVAL 1 DAY
                 THEN 'created_at_out_of_range'
             WHEN (views_raw IS NOT NULL AND views IS NULL)
                 OR (likes_raw IS NOT NULL AND likes IS NULL)
@@ -89,9 +92,7 @@ SELECT
     engagement_rate,
     hashtags,
     sound,
-    -- The slide lists themselves stay in raw.csv_records (main.slides reads them there);
-    -- only the few that need cleaning or hold a non-URL part are kept here.
-    CASE WHEN NOT slide_list_clean THEN slides END AS odd_slides,
+    slide_list_clean,
     -- Non-empty parts of the slide list, counted from the list for the accounting check.
     CAST(
         CASE

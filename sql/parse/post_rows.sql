@@ -7,6 +7,6 @@ SELECT
     posts.*,
     coalesce(duplicates.kept_line, posts.line) AS kept_line,
     posts.line = coalesce(duplicates.kept_line, posts.line) AS is_kept
-FROM staging.csv_posts AS posts
-LEFT JOIN staging.duplicate_posts AS duplicates USING (post_id)
+FROM parse.csv_posts AS posts
+LEFT JOIN parse.duplicate_posts AS duplicates USING (post_id)
 WHERE posts.reject_reason IS NULL
