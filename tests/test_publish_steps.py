@@ -8,7 +8,9 @@ and in ``parquet/posts.parquet``), so a reader can tell which build it sees.
 from __future__ import annotations
 
 import errno
+import functools
 import os
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -22,14 +24,23 @@ from tikdb.pipeline import publish
 OLD, NEW, NEWER = "20251001T000000Z-0000aa", "20251002T000000Z-0000bb", "20251003T000000Z-0000cc"
 
 
+@functools.cache
+def database_bytes(label: str) -> bytes:
+    """A DuckDB file holding ``label``, created once per label and copied where needed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / DB_NAME
+        con = duckdb.connect(str(path))
+        try:
+            con.execute("CREATE TABLE posts AS SELECT CAST(? AS VARCHAR) AS label", [label])
+        finally:
+            con.close()
+        return path.read_bytes()
+
+
 def stage(out: Path, run_id: str, label: str) -> Path:
     """A complete staged build whose database and Parquet file both say ``label``."""
     staging = publish.new_staging(out, run_id)
-    con = duckdb.connect(str(staging / DB_NAME))
-    try:
-        con.execute("CREATE TABLE posts AS SELECT CAST(? AS VARCHAR) AS label", [label])
-    finally:
-        con.close()
+    (staging / DB_NAME).write_bytes(database_bytes(label))
     pq.write_table(pa.table({"label": [label]}), staging / PARQUET_DIR / "posts.parquet")
     return staging
 
