@@ -102,7 +102,8 @@ def test_untrusted_text_is_shown_escaped(page, where):
 
 def test_the_shared_ocr_text_is_shown_in_the_reused_ocr_table(page):
     # Its two posts have the fewest views: no other section shows this text.
-    assert page.count(html.escape(OCR_REUSED)) == 1
+    shown = sections_with(page, html.escape(OCR_REUSED))
+    assert len(shown) == 1, f"expected in the reused-OCR table only, found in {shown}"
 
 
 @pytest.mark.parametrize("what", sorted(NOT_SHOWN))
