@@ -23,13 +23,53 @@ import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from tikdb.contract import COLUMNS
+from tikdb.contract import COLUMNS, CSV_NAME, OCR_DIR_NAME, SOURCES
+from tikdb.synthetic.shape import (
+    ACCOUNT_LIFETIME_DAYS,
+    ACCOUNT_SIGMA,
+    ACCOUNTS_PER_VA,
+    CURRENT,
+    DISPLAY_ROUNDING_FROM,
+    EMPTY_VA_SHARE,
+    EPOCH0,
+    FIRST_DAY,
+    HOUR_WEIGHTS,
+    IMAGE_REUSE_SHARE,
+    MAX_VAS,
+    MULTILINE_CAPTION_SHARE,
+    N_DAYS,
+    OCR_MIN_RECORDS,
+    OCR_SHARE,
+    OCR_STALE_VIEWS_SHARE,
+    OCR_START,
+    OCR_TEXT_SHARE,
+    OCT_SCRAPE,
+    OCTOBER,
+    OLD,
+    POST_SIGMA,
+    POSTS_PER_ACCOUNT_DAY,
+    SEPT_SCRAPE,
+    SEPTEMBER,
+    SLIDE_COUNT_WEIGHTS,
+    SOURCE_SHARES,
+    USEAST8_SHARE,
+    VIEWS_KNEE,
+    VIEWS_MEDIAN,
+    VIRAL_POWER,
+    VIRAL_RANGE,
+    VIRAL_SHARE,
+    VIRAL_SLIDE_COUNTS,
+    VIRAL_SLIDE_SKEW_SHARE,
+    VIRAL_VIEWS,
+    ZERO_VIEW_SHARE,
+    expected_daily_volume,
+)
 from tikdb.synthetic.vocabulary import (
     CAPTION_EXTRAS,
     CAPTION_FOREIGN,
@@ -49,70 +89,14 @@ from tikdb.synthetic.vocabulary import (
     VA_NAMES,
 )
 
-CSV_NAME = "MASTER_TIKTOK_DATABASE.csv"
-OCR_DIR_NAME = "october_ocr_data"
 # The header of the real export, the same list the reader expects.
 HEADER = list(COLUMNS)
 
-# --- calendar -------------------------------------------------------------------------------
-FIRST_DAY = date(2025, 5, 9)
-LAST_DAY = date(2025, 10, 17)
-SEPTEMBER = date(2025, 9, 1)
-OCTOBER = date(2025, 10, 1)
-N_DAYS = (LAST_DAY - FIRST_DAY).days + 1
-EPOCH0 = int(datetime(2025, 5, 9, tzinfo=UTC).timestamp())
-DAILY_VOLUME_BEFORE_OCT = 200.0  # posts/day May-Sep in the real file ...
-DAILY_VOLUME_OCT = 570.0  # ... and in October
-# Posts cluster in 01-13 UTC (the VAs' working day); the other hours get a trickle.
-HOUR_WEIGHTS = np.array([0.15] + [1.0] * 13 + [0.15] * 10)
-
-# --- cast ---------------------------------------------------------------------------------
-MAX_VAS = 49
-POSTS_PER_ACCOUNT_DAY = 3.0
-ACCOUNTS_PER_VA = 5.37  # 263 accounts / 49 VAs in the real file
-ACCOUNT_LIFETIME_DAYS = (60, 300)  # accounts come and go
-EMPTY_VA_SHARE = 0.027
-
-# --- sources ------------------------------------------------------------------------------
-SOURCES = ("old_clean", "current_metrics", "sept_scrape", "oct_scrape")
-OLD, CURRENT, SEPT_SCRAPE, OCT_SCRAPE = range(4)
-SOURCE_SHARES = {OLD: 26229 / 45077, SEPT_SCRAPE: 5139 / 45077, OCT_SCRAPE: 1375 / 45077}
-
-# --- metrics ------------------------------------------------------------------------------
-VIEWS_MEDIAN = 600.0
-ACCOUNT_SIGMA = 0.6  # some accounts do consistently better than others ...
-POST_SIGMA = 0.94  # ... and each post varies around its account's level
-# Ordinary posts rarely pass 10k: above the knee their views grow only as a square root, which
-# gives p90 ~2,700 with p99 ~8,000. Viral posts (~0.8%) carry the mean (~3,400): they spread
-# over 10k-1.3M with density ~ x^(VIRAL_POWER - 1), a tail heavier than log-uniform.
-VIEWS_KNEE = 4000.0
-VIRAL_SHARE = 0.0075
-VIRAL_RANGE = (10_000, 1_300_000)
-VIRAL_POWER = 0.15
-ZERO_VIEW_SHARE = 0.0008
-DISPLAY_ROUNDING_FROM = 10_000
-
 # --- slides -------------------------------------------------------------------------------
-SLIDE_COUNT_WEIGHTS = {
-    1: 0.4,
-    2: 75.5,
-    3: 17.0,
-    4: 4.0,
-    5: 1.6,
-    6: 0.5,
-    7: 0.3,
-    8: 0.25,
-    9: 0.15,
-    10: 0.12,
-    11: 0.1,
-    12: 0.08,
-}
-IMAGE_REUSE_SHARE = 0.016  # ~3% of slides end up sharing an image with another post
 HOSTS = ("p16-sign", "p19-sign", "p16-common-sign", "p19-common-sign", "p16-pu-sign-useast8")
 HOST_WEIGHTS_USEAST5 = np.array([0.5, 0.25, 0.15, 0.10])
 USEAST8_HOST = 4
 BUCKETS = ("tos-useast5-i-photomode-tx", "tos-useast8-i-photomode-tx2")
-USEAST8_SHARE = 0.3
 MAX_SLIDE_URL = 278
 SLIDE_QUERY_TAIL = "&t=4d5b0474&ps=13740610&shp=81f88b70&shcp=9b759fb9&idc=no1a&ftpl=1"
 B64 = np.frombuffer(
@@ -121,13 +105,6 @@ B64 = np.frombuffer(
 HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 # --- OCR ----------------------------------------------------------------------------------
-OCR_SHARE = 0.004
-OCR_MIN_RECORDS = 5
-OCR_TEXT_SHARE = 0.74
-OCR_STALE_VIEWS_SHARE = 0.1
-OCR_START = datetime(2025, 10, 20, 12, 10, 0)
-VIRAL_VIEWS = 10_000
-
 CHUNK_ROWS = 20_000
 SLIDES_MARK = "\ue000"  # a private-use character no generated text contains
 
@@ -262,17 +239,9 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
 # === time and accounts =======================================================================
 
 
-def _expected_daily_volume(posts: int) -> np.ndarray:
-    """Expected posts per day: the real growth curve scaled so it sums to ``posts``."""
-    oct_index = (OCTOBER - FIRST_DAY).days
-    weights = np.full(N_DAYS, DAILY_VOLUME_BEFORE_OCT)
-    weights[oct_index:] = DAILY_VOLUME_OCT
-    return posts * weights / weights.sum()
-
-
 def _draw_times(posts: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Day index and second of day of every post, sorted by creation time."""
-    expected = _expected_daily_volume(posts)
+    expected = expected_daily_volume(posts)
     per_day = rng.multinomial(posts, expected / expected.sum())
     day = np.repeat(np.arange(N_DAYS, dtype=np.int32), per_day)
     hour = rng.choice(24, size=posts, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
@@ -288,7 +257,7 @@ def _assign_accounts(day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     enough accounts are alive for each to post about 3 times, so the number of accounts grows
     with the volume. Ids are renumbered in order of first post so that none is unused.
     """
-    needed = np.maximum(1, np.rint(_expected_daily_volume(len(day)) / POSTS_PER_ACCOUNT_DAY))
+    needed = np.maximum(1, np.rint(expected_daily_volume(len(day)) / POSTS_PER_ACCOUNT_DAY))
     day_bounds = np.searchsorted(day, np.arange(N_DAYS + 1))
     account = np.empty(len(day), dtype=np.int64)
     alive: list[tuple[int, int]] = []  # (account id, last day)
@@ -497,8 +466,9 @@ def _draw_slide_counts(
     sizes = np.array(list(SLIDE_COUNT_WEIGHTS))
     weights = np.array(list(SLIDE_COUNT_WEIGHTS.values()))
     count = rng.choice(sizes, size=n, p=weights / weights.sum())
-    viral = (views >= VIRAL_VIEWS) & (rng.random(n) < 0.5)
-    count[viral] = rng.integers(5, 12, size=int(viral.sum()))
+    viral = (views >= VIRAL_VIEWS) & (rng.random(n) < VIRAL_SLIDE_SKEW_SHARE)
+    lo, hi = VIRAL_SLIDE_COUNTS
+    count[viral] = rng.integers(lo, hi + 1, size=int(viral.sum()))
     count[source >= SEPT_SCRAPE] = 0
     return count.astype(np.int64)
 
@@ -673,7 +643,7 @@ def _caption(text_rng: random.Random) -> str:
         text += " " + text_rng.choice(CAPTION_EXTRAS)
     if r() < 0.06:
         text += " " + text_rng.choice(CAPTION_FOREIGN)
-    if r() < 0.09:  # multi-line caption
+    if r() < MULTILINE_CAPTION_SHARE:
         text += text_rng.choice(("\n", "\n\n")) + text_rng.choice(CAPTION_HOOKS)
     return f"{text} {hashtags}"
 
