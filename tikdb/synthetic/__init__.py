@@ -30,16 +30,21 @@ from pathlib import Path
 import numpy as np
 
 from tikdb.contract import COLUMNS, CSV_NAME, OCR_DIR_NAME, SOURCES
+from tikdb.synthetic.posts import (
+    Posts,
+    assign_sources,
+    display_round,
+    draw_metrics,
+    draw_times,
+    draw_video_ids,
+    epoch_seconds,
+)
 from tikdb.synthetic.shape import (
     ACCOUNT_LIFETIME_DAYS,
-    ACCOUNT_SIGMA,
     ACCOUNTS_PER_VA,
-    CURRENT,
-    DISPLAY_ROUNDING_FROM,
     EMPTY_VA_SHARE,
     EPOCH0,
     FIRST_DAY,
-    HOUR_WEIGHTS,
     IMAGE_REUSE_SHARE,
     MAX_VAS,
     MULTILINE_CAPTION_SHARE,
@@ -49,25 +54,15 @@ from tikdb.synthetic.shape import (
     OCR_STALE_VIEWS_SHARE,
     OCR_START,
     OCR_TEXT_SHARE,
-    OCT_SCRAPE,
     OCTOBER,
     OLD,
-    POST_SIGMA,
     POSTS_PER_ACCOUNT_DAY,
     SEPT_SCRAPE,
-    SEPTEMBER,
     SLIDE_COUNT_WEIGHTS,
-    SOURCE_SHARES,
     USEAST8_SHARE,
-    VIEWS_KNEE,
-    VIEWS_MEDIAN,
-    VIRAL_POWER,
-    VIRAL_RANGE,
-    VIRAL_SHARE,
     VIRAL_SLIDE_COUNTS,
     VIRAL_SLIDE_SKEW_SHARE,
     VIRAL_VIEWS,
-    ZERO_VIEW_SHARE,
     expected_daily_volume,
 )
 from tikdb.synthetic.vocabulary import (
@@ -138,28 +133,6 @@ class _Cast:
 
 
 @dataclass
-class _Posts:
-    """All posts, sorted by creation time; one array element per CSV row."""
-
-    day: np.ndarray
-    second: np.ndarray  # seconds since midnight UTC
-    account: np.ndarray
-    va_code: np.ndarray  # index into labels: 2*va (canonical), 2*va+1 (alt spelling), -1 empty
-    source: np.ndarray
-    views: np.ndarray
-    likes: np.ndarray
-    comments: np.ndarray
-    shares: np.ndarray
-    video_id: np.ndarray
-    n_slides: np.ndarray
-    slide_start: np.ndarray  # offset of the post's first slide in the slide arrays
-
-    @property
-    def epoch(self) -> np.ndarray:
-        return EPOCH0 + self.day.astype(np.int64) * 86400 + self.second
-
-
-@dataclass
 class _Slides:
     """All slide URLs' parts, in post order then slide order."""
 
@@ -189,16 +162,16 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
     rng = np.random.default_rng(seed)
     text_rng = random.Random(int(rng.integers(2**62)))
 
-    day, second = _draw_times(posts, rng)
+    day, second = draw_times(posts, rng)
     account = _assign_accounts(day, rng)
     cast = _make_cast(int(account.max()) + 1, rng, text_rng)
-    source = _assign_sources(day, rng)
+    source = assign_sources(day, rng)
     va_code = _va_codes(account, source, cast, rng)
-    views, likes, comments, shares = _draw_metrics(account, rng)
-    video_id = _draw_video_ids(EPOCH0 + day.astype(np.int64) * 86400 + second, rng)
+    views, likes, comments, shares = draw_metrics(account, rng)
+    video_id = draw_video_ids(epoch_seconds(day, second), rng)
     n_slides = _draw_slide_counts(source, views, rng)
     slide_start = np.concatenate(([0], np.cumsum(n_slides)[:-1])).astype(np.int64)
-    p = _Posts(
+    p = Posts(
         day,
         second,
         account,
@@ -237,17 +210,6 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
 
 
 # === time and accounts =======================================================================
-
-
-def _draw_times(posts: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Day index and second of day of every post, sorted by creation time."""
-    expected = expected_daily_volume(posts)
-    per_day = rng.multinomial(posts, expected / expected.sum())
-    day = np.repeat(np.arange(N_DAYS, dtype=np.int32), per_day)
-    hour = rng.choice(24, size=posts, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
-    second = (hour * 3600 + rng.integers(0, 3600, size=posts)).astype(np.int64)
-    order = np.lexsort((second, day))
-    return day[order], second[order]
 
 
 def _assign_accounts(day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -354,22 +316,6 @@ def _va_labels(cast: _Cast) -> list[str]:
 # === sources and VA column ===================================================================
 
 
-def _assign_sources(day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """old_clean for the earliest rows; scrapes in September / October; the rest current."""
-    n = len(day)
-    source = np.full(n, CURRENT, dtype=np.int8)
-    n_old = round(SOURCE_SHARES[OLD] * n)
-    source[:n_old] = OLD
-    sept = (SEPTEMBER - FIRST_DAY).days
-    octo = (OCTOBER - FIRST_DAY).days
-    rows = np.arange(n)
-    for code, lo, hi in ((SEPT_SCRAPE, sept, octo), (OCT_SCRAPE, octo, N_DAYS)):
-        eligible = rows[(rows >= n_old) & (day >= lo) & (day < hi)]
-        k = min(round(SOURCE_SHARES[code] * n), len(eligible))
-        source[rng.choice(eligible, size=k, replace=False)] = code
-    return source
-
-
 def _va_codes(
     account: np.ndarray, source: np.ndarray, cast: _Cast, rng: np.random.Generator
 ) -> np.ndarray:
@@ -404,58 +350,11 @@ def _va_codes(
 # === metrics =================================================================================
 
 
-def _display_round(x: np.ndarray) -> np.ndarray:
-    """Values >= 10,000 are shown rounded to 100 (e.g. "17.6K"). Monotone, so likes <= views."""
-    rounded = (x + 50) // 100 * 100
-    return np.where(x >= DISPLAY_ROUNDING_FROM, rounded, x)
-
-
-def _draw_metrics(account: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """views, likes, comments, shares: heavy-tailed, likes <= views, display-rounded."""
-    n = len(account)
-    level = rng.normal(0.0, ACCOUNT_SIGMA, int(account.max()) + 1)
-    views = np.exp(np.log(VIEWS_MEDIAN) + level[account] + rng.normal(0.0, POST_SIGMA, n))
-    above = views > VIEWS_KNEE
-    views[above] = VIEWS_KNEE * np.sqrt(views[above] / VIEWS_KNEE)
-    viral = rng.random(n) < VIRAL_SHARE
-    views[viral] = _draw_viral_views(int(viral.sum()), rng)
-    views = np.floor(views).astype(np.int64)
-    views[rng.random(n) < ZERO_VIEW_SHARE] = 0
-
-    # likes/views: median 5%, p10 2.3%, p90 9.4% (a skewed log-normal)
-    z = rng.normal(0.0, 1.0, n)
-    ratio = np.minimum(0.05 * np.exp(np.where(z < 0, 0.61, 0.49) * z), 0.6)
-    likes = np.minimum(np.floor(views * ratio + rng.random(n)).astype(np.int64), views)
-    # the constant keeps small posts from being comment-less too often (16% zero overall)
-    comments = rng.poisson(likes * 0.095 * rng.lognormal(-0.05, 0.4, n) + 0.28)
-    shares = rng.poisson(likes * 0.009 * rng.lognormal(0.0, 1.0, n))
-    return tuple(_display_round(m) for m in (views, likes, comments, shares))
-
-
-def _draw_viral_views(k: int, rng: np.random.Generator) -> np.ndarray:
-    """Inverse CDF of density ~ x^(b-1) on VIRAL_RANGE."""
-    a, c = (float(x) ** VIRAL_POWER for x in VIRAL_RANGE)
-    return (a + rng.random(k) * (c - a)) ** (1.0 / VIRAL_POWER)
-
-
 def _engagement_rate(engagement: int, views: int) -> float:
     return round(100 * engagement / views, 2) if views else 0.0
 
 
 # === ids and slides ==========================================================================
-
-
-def _draw_video_ids(epoch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """TikTok ids: top 32 bits = creation second (3-259 s before the post's timestamp)."""
-    n = len(epoch)
-    top = (epoch - rng.integers(3, 260, size=n)).astype(np.uint64) << np.uint64(32)
-    ids = top | rng.integers(0, 2**32, size=n, dtype=np.uint64)
-    while True:  # collisions are astronomically rare, but the id is the natural key
-        _, first = np.unique(ids, return_index=True)
-        if len(first) == n:
-            return ids
-        dup = np.setdiff1d(np.arange(n), first)
-        ids[dup] = top[dup] | rng.integers(0, 2**32, size=len(dup), dtype=np.uint64)
 
 
 def _draw_slide_counts(
@@ -473,7 +372,7 @@ def _draw_slide_counts(
     return count.astype(np.int64)
 
 
-def _draw_slides(p: _Posts, cast: _Cast, rng: np.random.Generator) -> _Slides:
+def _draw_slides(p: Posts, cast: _Cast, rng: np.random.Generator) -> _Slides:
     """Random image ids (UUID4 hex like the real ones) and signatures; ~3% reused images."""
     total = int(p.n_slides.sum())
     post = np.repeat(np.arange(len(p.n_slides)), p.n_slides)
@@ -513,7 +412,7 @@ def _reuse_images(
     image: np.ndarray,
     bucket: np.ndarray,
     post: np.ndarray,
-    p: _Posts,
+    p: Posts,
     cast: _Cast,
     rng: np.random.Generator,
 ) -> None:
@@ -568,7 +467,7 @@ def _signature_strings(signature: np.ndarray) -> list[str]:
     return [s.replace("+", "%2B").replace("/", "%2F") + "%3D" for s in raw]
 
 
-def _slide_expiry(p: _Posts) -> list[int]:
+def _slide_expiry(p: Posts) -> list[int]:
     """x-expires per source: each sheet was exported (signed) once, some hours after its last
     post, so every URL has already expired."""
     epoch = p.epoch
@@ -580,7 +479,7 @@ def _slide_expiry(p: _Posts) -> list[int]:
     return expiry
 
 
-def _slide_fields(p: _Posts, s: _Slides, lo: int, hi: int, mids: list[str]) -> list[str]:
+def _slide_fields(p: Posts, s: _Slides, lo: int, hi: int, mids: list[str]) -> list[str]:
     """The slides column for posts lo..hi: each post's URLs joined by '|'."""
     a = int(p.slide_start[lo])
     counts = p.n_slides[lo:hi].tolist()
@@ -680,7 +579,7 @@ class _SheetText:
     tag_idx: np.ndarray
 
 
-def _draw_sheet_text(p: _Posts, rng: np.random.Generator, text_rng: random.Random) -> _SheetText:
+def _draw_sheet_text(p: Posts, rng: np.random.Generator, text_rng: random.Random) -> _SheetText:
     n = len(p.day)
     music = _music_pool(int(np.clip(n // 30, 30, 3000)), rng, text_rng)
     popularity = 1.0 / (np.arange(len(music)) + 5.0)  # a few sounds are used a lot
@@ -693,7 +592,7 @@ def _draw_sheet_text(p: _Posts, rng: np.random.Generator, text_rng: random.Rando
 
 def _write_csv(
     path: Path,
-    p: _Posts,
+    p: Posts,
     s: _Slides,
     cast: _Cast,
     rng: np.random.Generator,
@@ -745,7 +644,7 @@ def _splice(text: str, slides: list[str]) -> str:
 
 
 def _csv_rows(
-    p: _Posts,
+    p: Posts,
     cast: _Cast,
     labels: list[str],
     sheet_text: _SheetText,
@@ -801,7 +700,7 @@ def _csv_rows(
 # === OCR =====================================================================================
 
 
-def _ocr_sample(p: _Posts, rng: np.random.Generator) -> np.ndarray:
+def _ocr_sample(p: Posts, rng: np.random.Generator) -> np.ndarray:
     """Row indices of the OCR'd posts, in the order OCR ran over them.
 
     About 0.4% of posts (at least a handful), from October: half among viral posts, at least one
@@ -857,7 +756,7 @@ def _ocr_timestamps(k: int, rng: np.random.Generator) -> list[str]:
 
 
 def _ocr_records(
-    p: _Posts, cast: _Cast, rng: np.random.Generator, text_rng: random.Random
+    p: Posts, cast: _Cast, rng: np.random.Generator, text_rng: random.Random
 ) -> list[dict]:
     """One record per OCR'd post, in the real key order, sorted by timestamp."""
     rows = _ocr_sample(p, rng)
@@ -882,7 +781,7 @@ def _ocr_records(
         created = FIRST_DAY + timedelta(days=int(p.day[i]))
         views = int(p.views[i])
         if stale[j]:  # OCR copied the views earlier than the master's export
-            views = int(_display_round(np.int64(views * stale_factor[j])))
+            views = int(display_round(np.int64(views * stale_factor[j])))
         records.append(
             {
                 "post_url": f"https://www.tiktok.com/@{handle}/video/{int(p.video_id[i])}",
