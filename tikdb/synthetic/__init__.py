@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from tikdb.contract import COLUMNS, CSV_NAME, OCR_DIR_NAME, SOURCES
+from tikdb.synthetic.cast import Cast, assign_accounts, make_cast, va_codes, va_labels
 from tikdb.synthetic.posts import (
     Posts,
     assign_sources,
@@ -40,13 +41,9 @@ from tikdb.synthetic.posts import (
     epoch_seconds,
 )
 from tikdb.synthetic.shape import (
-    ACCOUNT_LIFETIME_DAYS,
-    ACCOUNTS_PER_VA,
-    EMPTY_VA_SHARE,
     EPOCH0,
     FIRST_DAY,
     IMAGE_REUSE_SHARE,
-    MAX_VAS,
     MULTILINE_CAPTION_SHARE,
     N_DAYS,
     OCR_MIN_RECORDS,
@@ -56,32 +53,26 @@ from tikdb.synthetic.shape import (
     OCR_TEXT_SHARE,
     OCTOBER,
     OLD,
-    POSTS_PER_ACCOUNT_DAY,
     SEPT_SCRAPE,
     SLIDE_COUNT_WEIGHTS,
     USEAST8_SHARE,
     VIRAL_SLIDE_COUNTS,
     VIRAL_SLIDE_SKEW_SHARE,
     VIRAL_VIEWS,
-    expected_daily_volume,
 )
 from tikdb.synthetic.vocabulary import (
     CAPTION_EXTRAS,
     CAPTION_FOREIGN,
     CAPTION_HOOKS,
     CAPTION_TAGS,
-    HANDLE_WORDS,
     OCR_ACCENTS,
     OCR_JUNK,
     OCR_PHRASES,
     OCR_SUBSTITUTES,
-    PERSONAS,
     SCRAPE_SONGS,
     SCRAPE_SOUNDS,
     SHEET_TAGS,
     SONG_TITLES,
-    VA_HANDLE_NAMES,
-    VA_NAMES,
 )
 
 # The header of the real export, the same list the reader expects.
@@ -103,8 +94,6 @@ HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 CHUNK_ROWS = 20_000
 SLIDES_MARK = "\ue000"  # a private-use character no generated text contains
 
-HANDLE_RE = re.compile(r"[a-z0-9._]{7,20}")
-
 
 @dataclass(frozen=True)
 class GenerateResult:
@@ -120,16 +109,6 @@ class GenerateResult:
     vas: int  # distinct VAs (case-folded) among non-empty va values
     accounts: int
     multiline_captions: int
-
-
-@dataclass
-class _Cast:
-    """Accounts and VAs. Arrays are indexed by account id."""
-
-    handles: list[str]
-    account_va: np.ndarray  # VA index of each account
-    va_names: list[str]  # canonical display name per VA
-    va_alt_names: list[str]  # the other spelling some sheets use
 
 
 @dataclass
@@ -163,10 +142,10 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
     text_rng = random.Random(int(rng.integers(2**62)))
 
     day, second = draw_times(posts, rng)
-    account = _assign_accounts(day, rng)
-    cast = _make_cast(int(account.max()) + 1, rng, text_rng)
+    account = assign_accounts(day, rng)
+    cast = make_cast(int(account.max()) + 1, rng, text_rng)
     source = assign_sources(day, rng)
-    va_code = _va_codes(account, source, cast, rng)
+    va_code = va_codes(account, source, cast, rng)
     views, likes, comments, shares = draw_metrics(account, rng)
     video_id = draw_video_ids(epoch_seconds(day, second), rng)
     n_slides = _draw_slide_counts(source, views, rng)
@@ -194,7 +173,7 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
     _write_ocr(ocr_dir, records)
 
     used_codes = np.unique(va_code[va_code >= 0])
-    labels = _va_labels(cast)
+    labels = va_labels(cast)
     return GenerateResult(
         csv_path=csv_path,
         ocr_dir=ocr_dir,
@@ -212,139 +191,7 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
 # === time and accounts =======================================================================
 
 
-def _assign_accounts(day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Account id of every post.
-
-    Accounts live for a few months (some start before or outlive the date range); each day
-    enough accounts are alive for each to post about 3 times, so the number of accounts grows
-    with the volume. Ids are renumbered in order of first post so that none is unused.
-    """
-    needed = np.maximum(1, np.rint(expected_daily_volume(len(day)) / POSTS_PER_ACCOUNT_DAY))
-    day_bounds = np.searchsorted(day, np.arange(N_DAYS + 1))
-    account = np.empty(len(day), dtype=np.int64)
-    alive: list[tuple[int, int]] = []  # (account id, last day)
-    next_id = 0
-    for d in range(N_DAYS):
-        alive = [a for a in alive if a[1] >= d]
-        while len(alive) < needed[d]:
-            life = int(rng.integers(*ACCOUNT_LIFETIME_DAYS))
-            if d == 0:  # accounts alive at the start are part-way through their lifetime
-                life = int(rng.integers(1, life + 1))
-            alive.append((next_id, d + life - 1))
-            next_id += 1
-        lo, hi = day_bounds[d], day_bounds[d + 1]
-        ids = np.array([a[0] for a in alive])
-        account[lo:hi] = ids[rng.integers(0, len(ids), size=hi - lo)]
-    _, first = np.unique(account, return_index=True)
-    renumber = np.empty(next_id, dtype=np.int64)
-    renumber[account[np.sort(first)]] = np.arange(len(first))
-    return renumber[account]
-
-
-def _make_cast(n_accounts: int, rng: np.random.Generator, text_rng: random.Random) -> _Cast:
-    """VAs (with realistic names and spelling quirks) and their accounts' handles."""
-    n_vas = int(np.clip(round(n_accounts / ACCOUNTS_PER_VA), 1, MAX_VAS))
-    va_names = _va_names(n_vas, text_rng)
-    # Each VA takes one new account in turn (in random order per round), so every VA runs a
-    # few accounts at any time; VA sizes then differ through their accounts' activity.
-    rounds = -(-n_accounts // n_vas)
-    account_va = np.concatenate([rng.permutation(n_vas) for _ in range(rounds)])[:n_accounts]
-    handles = _handles(account_va, n_vas, text_rng)
-    alt = [name.capitalize() if name.isupper() else name.upper() for name in va_names]
-    return _Cast(handles, account_va, va_names, alt)
-
-
-def _va_names(n_vas: int, text_rng: random.Random) -> list[str]:
-    """Distinct VA display names: mostly Capitalized, a few lower-case handles, a few UPPER."""
-    names = text_rng.sample(VA_NAMES, min(n_vas, len(VA_NAMES)))
-    handles = text_rng.sample(VA_HANDLE_NAMES, len(VA_HANDLE_NAMES))
-    for i in range(len(names)):
-        roll = text_rng.random()
-        if roll < 0.08 and handles:
-            names[i] = handles.pop()
-        elif roll < 0.16:
-            names[i] = names[i].upper()
-    return names
-
-
-def _handles(account_va: np.ndarray, n_vas: int, text_rng: random.Random) -> list[str]:
-    """Unique TikTok handles; a VA's accounts are built around one or two persona names."""
-    personas = text_rng.sample(PERSONAS, len(PERSONAS))
-    va_personas = [[personas[(2 * v + k) % len(personas)] for k in range(2)] for v in range(n_vas)]
-    taken: set[str] = set()
-    handles = []
-    for va in account_va.tolist():
-        handle = _new_handle(text_rng.choice(va_personas[va]), taken, text_rng)
-        taken.add(handle)
-        handles.append(handle)
-    return handles
-
-
-def _new_handle(persona: str, taken: set[str], text_rng: random.Random) -> str:
-    """A free handle in the agency style, e.g. ``lenadiary``, ``glow.mia``, ``themayanotes``."""
-    patterns = (
-        "{p}{w}",
-        "{w}{p}",
-        "{p}.{w}",
-        "{p}_{w}",
-        "its{p}{w}",
-        "{p}x{w}",
-        "{p}s{w}",
-        "{w}.{p}",
-        "the{p}{w}",
-        "{p}{w}{d}",
-        "{p}ii{w}",
-        "{p}.{w}{d}",
-    )
-    for attempt in range(200):
-        pattern = text_rng.choice(patterns)
-        if attempt > 50:  # common combinations exhausted: add digits
-            pattern += "{d}"
-        handle = pattern.format(
-            p=persona, w=text_rng.choice(HANDLE_WORDS), d=text_rng.randint(1, 999)
-        )
-        if HANDLE_RE.fullmatch(handle) and handle not in taken:
-            return handle
-    raise RuntimeError("could not find a free handle")  # pragma: no cover
-
-
-def _va_labels(cast: _Cast) -> list[str]:
-    """va column values by va_code: 2*va is the canonical spelling, 2*va+1 the variant."""
-    return [name for pair in zip(cast.va_names, cast.va_alt_names, strict=True) for name in pair]
-
-
 # === sources and VA column ===================================================================
-
-
-def _va_codes(
-    account: np.ndarray, source: np.ndarray, cast: _Cast, rng: np.random.Generator
-) -> np.ndarray:
-    """The va column as codes into ``_va_labels``: quirks included.
-
-    ~2.7% of rows have no VA: whole accounts (plus the first rows of one more account, to hit
-    the share) whose VA was never recorded. A few VAs are spelled differently (other case) on
-    the rows of the later sheets and scrapes. The VA stays a function of the account.
-    """
-    va = cast.account_va[account]
-    code = 2 * va
-    target = round(EMPTY_VA_SHARE * len(account))
-    visible = np.bincount(cast.account_va, minlength=len(cast.va_names))
-    for acc in rng.permutation(len(cast.handles)).tolist():
-        if target <= 0:
-            break
-        if visible[cast.account_va[acc]] <= 1:  # keep every VA visible somewhere
-            continue
-        visible[cast.account_va[acc]] -= 1
-        rows = np.flatnonzero(account == acc)[:target]
-        code[rows] = -1
-        target -= len(rows)
-    later = (code >= 0) & (source != OLD)
-    candidates = np.unique(va[later])
-    if len(candidates):
-        n_variant = max(1, round(0.1 * len(cast.va_names)))
-        chosen = rng.choice(candidates, size=min(n_variant, len(candidates)), replace=False)
-        code[later & np.isin(va, chosen)] += 1
-    return code
 
 
 # === metrics =================================================================================
@@ -372,7 +219,7 @@ def _draw_slide_counts(
     return count.astype(np.int64)
 
 
-def _draw_slides(p: Posts, cast: _Cast, rng: np.random.Generator) -> _Slides:
+def _draw_slides(p: Posts, cast: Cast, rng: np.random.Generator) -> _Slides:
     """Random image ids (UUID4 hex like the real ones) and signatures; ~3% reused images."""
     total = int(p.n_slides.sum())
     post = np.repeat(np.arange(len(p.n_slides)), p.n_slides)
@@ -413,7 +260,7 @@ def _reuse_images(
     bucket: np.ndarray,
     post: np.ndarray,
     p: Posts,
-    cast: _Cast,
+    cast: Cast,
     rng: np.random.Generator,
 ) -> None:
     """Give ~3% of slides the image of an earlier post of the same VA (a repost signal)."""
@@ -594,7 +441,7 @@ def _write_csv(
     path: Path,
     p: Posts,
     s: _Slides,
-    cast: _Cast,
+    cast: Cast,
     rng: np.random.Generator,
     text_rng: random.Random,
 ) -> int:
@@ -604,7 +451,7 @@ def _write_csv(
     mids = [
         f"~tplv-photomode-image.jpeg?dr=10375&x-expires={e}&x-signature=" for e in _slide_expiry(p)
     ]
-    labels = _va_labels(cast) + [""]  # code -1 -> ''
+    labels = va_labels(cast) + [""]  # code -1 -> ''
     multiline = 0
     # The csv writer formats into a list and each chunk reaches the file in one write. Slide
     # fields are long and never need quoting (URLs hold no ',', '"' or newline), so the writer
@@ -645,7 +492,7 @@ def _splice(text: str, slides: list[str]) -> str:
 
 def _csv_rows(
     p: Posts,
-    cast: _Cast,
+    cast: Cast,
     labels: list[str],
     sheet_text: _SheetText,
     lo: int,
@@ -756,7 +603,7 @@ def _ocr_timestamps(k: int, rng: np.random.Generator) -> list[str]:
 
 
 def _ocr_records(
-    p: Posts, cast: _Cast, rng: np.random.Generator, text_rng: random.Random
+    p: Posts, cast: Cast, rng: np.random.Generator, text_rng: random.Random
 ) -> list[dict]:
     """One record per OCR'd post, in the real key order, sorted by timestamp."""
     rows = _ocr_sample(p, rng)
