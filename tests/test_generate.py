@@ -415,11 +415,12 @@ def test_rerun_into_the_same_folder_replaces_the_ocr_folders(tmp_path):
 
 def test_heavy_image_reuse_keeps_posts_valid(tmp_path, monkeypatch):
     # Exaggerated reuse exercises the repost logic's edge cases (chains of reuse, two slides of
-    # one post drawing the same source image).
-    import tikdb.synthetic as gen
+    # one post drawing the same source image). Patched where it is read; the last assertion
+    # fails if the patch has no effect (the normal share gives ~3% shared slides).
+    import tikdb.synthetic.slides
 
-    monkeypatch.setattr(gen, "IMAGE_REUSE_SHARE", 0.9)
-    result = gen.generate(tmp_path, 600, seed=5)
+    monkeypatch.setattr(tikdb.synthetic.slides, "IMAGE_REUSE_SHARE", 0.9)
+    result = generate(tmp_path, 600, seed=5)
     rows = read_rows(result.csv_path)
     posts_of_image = defaultdict(set)
     for row in rows:
