@@ -18,12 +18,11 @@ import csv
 import hashlib
 import json
 import random
-import re
 import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -42,7 +41,6 @@ from tikdb.synthetic.posts import (
 )
 from tikdb.synthetic.shape import (
     FIRST_DAY,
-    MULTILINE_CAPTION_SHARE,
     N_DAYS,
     OCR_MIN_RECORDS,
     OCR_SHARE,
@@ -50,7 +48,6 @@ from tikdb.synthetic.shape import (
     OCR_START,
     OCR_TEXT_SHARE,
     OCTOBER,
-    OLD,
     SEPT_SCRAPE,
     VIRAL_VIEWS,
 )
@@ -61,19 +58,12 @@ from tikdb.synthetic.slides import (
     slide_fields,
     url_middles,
 )
+from tikdb.synthetic.text import SheetText, caption, draw_sheet_text, scrape_sound
 from tikdb.synthetic.vocabulary import (
-    CAPTION_EXTRAS,
-    CAPTION_FOREIGN,
-    CAPTION_HOOKS,
-    CAPTION_TAGS,
     OCR_ACCENTS,
     OCR_JUNK,
     OCR_PHRASES,
     OCR_SUBSTITUTES,
-    SCRAPE_SONGS,
-    SCRAPE_SOUNDS,
-    SHEET_TAGS,
-    SONG_TITLES,
 )
 
 # The header of the real export, the same list the reader expects.
@@ -185,53 +175,6 @@ def _engagement_rate(engagement: int, views: int) -> float:
 # === text columns ============================================================================
 
 
-def _music_pool(size: int, rng: np.random.Generator, text_rng: random.Random) -> list[str]:
-    """Music page URLs: slug of the title plus an 18-19 digit id (mostly time-based)."""
-    start = int(datetime(2019, 1, 1, tzinfo=UTC).timestamp())
-    stop = int(datetime(2025, 9, 1, tzinfo=UTC).timestamp())
-    pool = []
-    for _ in range(size):
-        title = text_rng.choice(SONG_TITLES)
-        slug = re.sub(r"[^A-Za-z0-9]", "-", title if text_rng.random() < 0.5 else title.title())
-        if text_rng.random() < 0.05:  # old-style ids have 18 digits
-            music_id = text_rng.randrange(10**17, 10**18)
-        else:
-            music_id = (text_rng.randrange(start, stop) << 32) | text_rng.getrandbits(32)
-        pool.append(f"https://www.tiktok.com/music/{slug}-{music_id}")
-    return pool
-
-
-def _sheet_tag_pool(size: int, text_rng: random.Random) -> list[str]:
-    return [", ".join(text_rng.sample(SHEET_TAGS, text_rng.randint(1, 6))) for _ in range(size)]
-
-
-def _caption(text_rng: random.Random) -> str:
-    """A scraped caption: prose with the odd emoji / foreign line, then hashtags."""
-    r = text_rng.random
-    tags = ["#fyp"] if r() < 0.7 else []
-    tags += text_rng.sample(CAPTION_TAGS, text_rng.randint(2, 7))
-    hashtags = " ".join(dict.fromkeys(tags))
-    if r() < 0.1:
-        return hashtags
-    text = text_rng.choice(CAPTION_HOOKS)
-    if r() < 0.35:
-        text += " " + text_rng.choice(CAPTION_EXTRAS)
-    if r() < 0.06:
-        text += " " + text_rng.choice(CAPTION_FOREIGN)
-    if r() < MULTILINE_CAPTION_SHARE:
-        text += text_rng.choice(("\n", "\n\n")) + text_rng.choice(CAPTION_HOOKS)
-    return f"{text} {hashtags}"
-
-
-def _scrape_sound(handle: str, text_rng: random.Random) -> str:
-    roll = text_rng.random()
-    if roll < 0.25:
-        return f"original sound - {handle}"
-    if roll < 0.37:
-        return text_rng.choice(SCRAPE_SONGS)
-    return text_rng.choice(SCRAPE_SOUNDS) if roll < 0.55 else "original sound"
-
-
 # === CSV =====================================================================================
 
 
@@ -244,28 +187,6 @@ def _date_strings() -> list[str]:
     return [(FIRST_DAY + timedelta(days=d)).isoformat() for d in range(N_DAYS)]
 
 
-@dataclass
-class _SheetText:
-    """sound and hashtags of sheet rows, as indices into small pools (sounds and tag lists are
-    shared by many posts). Scrape rows get their own caption and sound name when written."""
-
-    music: list[str]
-    sound_idx: np.ndarray
-    tags: list[str]  # the last entry is '' (no hashtags)
-    tag_idx: np.ndarray
-
-
-def _draw_sheet_text(p: Posts, rng: np.random.Generator, text_rng: random.Random) -> _SheetText:
-    n = len(p.day)
-    music = _music_pool(int(np.clip(n // 30, 30, 3000)), rng, text_rng)
-    popularity = 1.0 / (np.arange(len(music)) + 5.0)  # a few sounds are used a lot
-    sound_idx = rng.choice(len(music), size=n, p=popularity / popularity.sum())
-    tags = _sheet_tag_pool(500, text_rng) + [""]
-    no_tags = rng.random(n) < np.where(p.source == OLD, 0.6, 0.3)
-    tag_idx = np.where(no_tags, -1, rng.integers(0, len(tags) - 1, size=n))
-    return _SheetText(music, sound_idx, tags, tag_idx)
-
-
 def _write_csv(
     path: Path,
     p: Posts,
@@ -276,7 +197,7 @@ def _write_csv(
 ) -> int:
     """Write the master CSV (csv module defaults: CRLF, minimal quoting); returns the number of
     multi-line captions written."""
-    sheet_text = _draw_sheet_text(p, rng, text_rng)
+    sheet_text = draw_sheet_text(p, rng, text_rng)
     middles = url_middles(p)
     labels = va_labels(cast) + [""]  # code -1 -> ''
     multiline = 0
@@ -321,7 +242,7 @@ def _csv_rows(
     p: Posts,
     cast: Cast,
     labels: list[str],
-    sheet_text: _SheetText,
+    sheet_text: SheetText,
     lo: int,
     hi: int,
     text_rng: random.Random,
@@ -351,7 +272,7 @@ def _csv_rows(
         if src < SEPT_SCRAPE:
             hashtags, sound = t.tags[tg], t.music[snd]
         else:
-            hashtags, sound = _caption(text_rng), _scrape_sound(handle, text_rng)
+            hashtags, sound = caption(text_rng), scrape_sound(handle, text_rng)
         yield (
             dates[d],
             times[sec],
