@@ -14,21 +14,18 @@ byte-identical for the same ``(posts, seed)``.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import random
 import shutil
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from tikdb.contract import COLUMNS, CSV_NAME, OCR_DIR_NAME, SOURCES
+from tikdb.contract import COLUMNS, CSV_NAME, OCR_DIR_NAME
 from tikdb.synthetic.cast import Cast, assign_accounts, make_cast, va_codes, va_labels
 from tikdb.synthetic.posts import (
     Posts,
@@ -39,38 +36,29 @@ from tikdb.synthetic.posts import (
     draw_video_ids,
     epoch_seconds,
 )
+from tikdb.synthetic.rows import csv_chunks
 from tikdb.synthetic.shape import (
     FIRST_DAY,
-    N_DAYS,
     OCR_MIN_RECORDS,
     OCR_SHARE,
     OCR_STALE_VIEWS_SHARE,
     OCR_START,
     OCR_TEXT_SHARE,
     OCTOBER,
-    SEPT_SCRAPE,
     VIRAL_VIEWS,
 )
 from tikdb.synthetic.slides import (
-    Slides,
     draw_slide_counts,
     draw_slides,
-    slide_fields,
-    url_middles,
 )
-from tikdb.synthetic.text import SheetText, caption, draw_sheet_text, scrape_sound
+from tikdb.synthetic.text import draw_sheet_text
 from tikdb.synthetic.vocabulary import (
     OCR_ACCENTS,
     OCR_JUNK,
     OCR_PHRASES,
     OCR_SUBSTITUTES,
 )
-
-# The header of the real export, the same list the reader expects.
-HEADER = list(COLUMNS)
-
-CHUNK_ROWS = 20_000
-SLIDES_MARK = "\ue000"  # a private-use character no generated text contains
+from tikdb.synthetic.writer import csv_file
 
 
 @dataclass(frozen=True)
@@ -135,7 +123,12 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
     slides = draw_slides(p, cast, rng)
 
     csv_path = out_dir / CSV_NAME
-    multiline = _write_csv(csv_path, p, slides, cast, rng, text_rng)
+    sheet_text = draw_sheet_text(p, rng, text_rng)
+    multiline = 0
+    with csv_file(csv_path, COLUMNS) as write:
+        for chunk in csv_chunks(p, slides, cast, sheet_text, text_rng):
+            write(chunk.rows, chunk.slides)
+            multiline += chunk.multiline_captions
     ocr_dir = out_dir / OCR_DIR_NAME
     records = _ocr_records(p, cast, rng, text_rng)
     _write_ocr(ocr_dir, records)
@@ -165,10 +158,6 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
 # === metrics =================================================================================
 
 
-def _engagement_rate(engagement: int, views: int) -> float:
-    return round(100 * engagement / views, 2) if views else 0.0
-
-
 # === ids and slides ==========================================================================
 
 
@@ -176,120 +165,6 @@ def _engagement_rate(engagement: int, views: int) -> float:
 
 
 # === CSV =====================================================================================
-
-
-@cache
-def _time_strings() -> list[str]:
-    return [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)]
-
-
-def _date_strings() -> list[str]:
-    return [(FIRST_DAY + timedelta(days=d)).isoformat() for d in range(N_DAYS)]
-
-
-def _write_csv(
-    path: Path,
-    p: Posts,
-    s: Slides,
-    cast: Cast,
-    rng: np.random.Generator,
-    text_rng: random.Random,
-) -> int:
-    """Write the master CSV (csv module defaults: CRLF, minimal quoting); returns the number of
-    multi-line captions written."""
-    sheet_text = draw_sheet_text(p, rng, text_rng)
-    middles = url_middles(p)
-    labels = va_labels(cast) + [""]  # code -1 -> ''
-    multiline = 0
-    # The csv writer formats into a list and each chunk reaches the file in one write. Slide
-    # fields are long and never need quoting (URLs hold no ',', '"' or newline), so the writer
-    # gets a marker in their place and the URLs are spliced in afterwards: byte-identical to
-    # writing them through csv, and about three times faster.
-    parts: list[str] = []
-    writer = csv.writer(_ListWriter(parts))
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer.writerow(HEADER)
-        for lo in range(0, len(p.day), CHUNK_ROWS):
-            hi = min(len(p.day), lo + CHUNK_ROWS)
-            rows = list(_csv_rows(p, cast, labels, sheet_text, lo, hi, text_rng))
-            multiline += sum("\n" in row[11] for row in rows)
-            writer.writerows(rows)
-            f.write(_splice("".join(parts), slide_fields(p, s, lo, hi, middles)))
-            parts.clear()
-    return multiline
-
-
-class _ListWriter:
-    """A file-like sink for csv.writer that collects the formatted text in a list."""
-
-    def __init__(self, parts: list[str]) -> None:
-        self.write = parts.append
-
-
-def _splice(text: str, slides: list[str]) -> str:
-    """Put each row's slides field where the writer wrote SLIDES_MARK."""
-    pieces = text.split(SLIDES_MARK)
-    if len(pieces) != len(slides) + 1:  # a caption containing the marker would shift fields
-        raise AssertionError("slides marker count mismatch")
-    out = [pieces[0]]
-    for field, piece in zip(slides, pieces[1:], strict=True):
-        out.append(field)
-        out.append(piece)
-    return "".join(out)
-
-
-def _csv_rows(
-    p: Posts,
-    cast: Cast,
-    labels: list[str],
-    sheet_text: SheetText,
-    lo: int,
-    hi: int,
-    text_rng: random.Random,
-) -> Iterator[tuple]:
-    """Rows lo..hi of the CSV as tuples of strings / ints / floats, SLIDES_MARK for slides."""
-    dates, times = _date_strings(), _time_strings()
-    t = sheet_text
-    columns = (
-        p.day,
-        p.second,
-        p.account,
-        p.va_code,
-        p.video_id,
-        p.views,
-        p.likes,
-        p.comments,
-        p.shares,
-        p.source,
-        t.sound_idx,
-        t.tag_idx,
-    )
-    for d, sec, acc, code, vid, v, lk, c, sh, src, snd, tg in zip(
-        *(col[lo:hi].tolist() for col in columns), strict=True
-    ):
-        handle = cast.handles[acc]
-        engagement = lk + c + sh
-        if src < SEPT_SCRAPE:
-            hashtags, sound = t.tags[tg], t.music[snd]
-        else:
-            hashtags, sound = caption(text_rng), scrape_sound(handle, text_rng)
-        yield (
-            dates[d],
-            times[sec],
-            handle,
-            labels[code],
-            f"https://www.tiktok.com/@{handle}/video/{vid}",
-            v,
-            lk,
-            c,
-            sh,
-            engagement,
-            _engagement_rate(engagement, v),
-            hashtags,
-            sound,
-            SLIDES_MARK,
-            SOURCES[src],
-        )
 
 
 # === OCR =====================================================================================
