@@ -7,6 +7,8 @@ chunk's strings are alive at a time.
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,3 +62,18 @@ def _splice(text: str, slides: list[str]) -> str:
         out.append(field)
         out.append(piece)
     return "".join(out)
+
+
+def write_ocr_folder(ocr_dir: Path, documents: dict[Path, object]) -> None:
+    """Write each JSON document at ``ocr_dir / path`` as the real files are written: indent 2,
+    UTF-8 text (not ASCII escapes), no trailing newline.
+
+    A by_va/ left by an earlier run is removed first: its stale VA folders would hold records
+    missing from all_results.json.
+    """
+    shutil.rmtree(ocr_dir / "by_va", ignore_errors=True)
+    for path, document in documents.items():
+        target = ocr_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("w", encoding="utf-8", newline="") as f:
+            json.dump(document, f, indent=2, ensure_ascii=False)
