@@ -2,7 +2,7 @@
 
 A VA runs a few accounts at a time; an account belongs to one VA for good (the real data's
 invariant). The va column carries the real quirks: rows with no VA and a few VAs spelled
-another way on the later sheets.
+another way on the rows of the later sheet and the scrapes.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Each constant follows a documented fact about the real data (its size, date range, shares,
 distributions), stated beside it; constants marked "chosen" are not documented and only have
-to look plausible. Where a fact is met by tuning a formula (views, likes, comments), the
+to look plausible. Where a fact is met by tuning a formula (likes, comments, shares), the
 formula's knobs stay with the formula (``posts.py``) and name the fact they aim at.
 "Measured" numbers are from ``tikdb generate --posts 45077 --seed 1``, the real export's size.
 """
@@ -28,7 +28,7 @@ OCTOBER = date(2025, 10, 1)
 # counts: the curve is scaled to the number of posts asked for.
 DAILY_VOLUME_BEFORE_OCT = 200.0
 DAILY_VOLUME_OCT = 570.0
-# Posts are created mostly 01-13 UTC (the VAs' working day); the other hours get a trickle.
+# Posts are created mostly 01-13 UTC; the other hours get a trickle.
 HOUR_WEIGHTS = np.array([0.15] + [1.0] * 13 + [0.15] * 10)
 
 
@@ -41,7 +41,7 @@ def expected_daily_volume(posts: int) -> np.ndarray:
 
 
 # --- VAs and accounts -----------------------------------------------------------------------
-MAX_VAS = 49  # the real file has 49 VAs
+MAX_VAS = 49  # the real file has 49 VAs; smaller runs have fewer
 POSTS_PER_ACCOUNT_DAY = 3.0  # each account posts about 3 times a day
 ACCOUNTS_PER_VA = 5.37  # about 263 accounts / 49 VAs
 ACCOUNT_LIFETIME_DAYS = (60, 300)  # chosen: accounts come and go (drawn in [60, 300) days)
@@ -65,12 +65,14 @@ POST_SIGMA = 0.94  # ... and each post varies around its account's level
 # keeps p90 and p99 down. Viral posts carry the mean: they spread over VIRAL_RANGE with
 # density ~ x^(VIRAL_POWER - 1), a tail heavier than log-uniform.
 VIEWS_KNEE = 4000.0
-VIRAL_SHARE = 0.0075
+VIRAL_SHARE = 0.0075  # of all posts
 VIRAL_RANGE = (10_000, 1_300_000)
 VIRAL_POWER = 0.15
-ZERO_VIEW_SHARE = 0.0008  # chosen: a few posts with 0 views (engagement_rate 0.00)
+ZERO_VIEW_SHARE = 0.0008  # chosen: a few posts with 0 views (their engagement_rate is 0)
 DISPLAY_ROUNDING_FROM = 10_000  # values >= 10,000 are display-rounded to 100
-VIRAL_VIEWS = 10_000  # a "viral" post, as the OCR summaries count them (viral_posts)
+# A "viral" post (viral_posts in the OCR summaries, the skew of slide counts). Chosen: the
+# real summaries agree with any threshold from 5,899 to 13,700 views.
+VIRAL_VIEWS = 10_000
 
 # --- slides ---------------------------------------------------------------------------------
 # Slides per post, in percent of the posts with slides: 2 for 75%, 3 for 17%, 4-5 for 6%, up

@@ -25,13 +25,13 @@ from tikdb.synthetic.shape import (
     VIRAL_VIEWS,
 )
 
-# The CDN hosts and buckets seen in the real URLs; the useast8 bucket has its own host.
+# The CDN hosts and buckets of the real URLs; in those seen, useast8 has its own host.
 HOSTS = ("p16-sign", "p19-sign", "p16-common-sign", "p19-common-sign", "p16-pu-sign-useast8")
 HOST_WEIGHTS_USEAST5 = np.array([0.5, 0.25, 0.15, 0.10])  # chosen: the first four hosts
 USEAST8_HOST = 4
 BUCKETS = ("tos-useast5-i-photomode-tx", "tos-useast8-i-photomode-tx2")
 MAX_SLIDE_URL = 278  # real slide URLs are 256-278 characters
-# The query parameters after the signature, the same on every real URL.
+# The query parameters after the signature, the same on every real URL seen.
 SLIDE_QUERY_TAIL = "&t=4d5b0474&ps=13740610&shp=81f88b70&shcp=9b759fb9&idc=no1a&ftpl=1"
 B64 = np.frombuffer(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", dtype=np.uint8
