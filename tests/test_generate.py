@@ -157,6 +157,22 @@ def test_posts_below_one_is_an_error(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_an_unwritable_out_dir_is_one_line_and_exit_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from tikdb.cli import app
+
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder")
+    for out_dir, reason in ((taken, "File exists"), (taken / "raw", "Not a directory")):
+        result = CliRunner().invoke(app, ["generate", str(out_dir), "--posts", "5"])
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"Error: {out_dir}: cannot be written ({reason}); pass another OUT_DIR.\n"
+        )
+    assert taken.read_text() == "a file, not a folder"
+
+
 def test_the_generator_loads_only_numpy_and_the_contract():
     # `tikdb generate` and the benchmark import it; it must not pull in an engine, and of
     # tikdb only the contract (and the errors) beside its own modules.

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from tikdb.contract import COLUMNS, CSV_NAME, OCR_DIR_NAME
+from tikdb.errors import InputError
 from tikdb.synthetic.cast import Cast, assign_accounts, make_cast, va_codes, va_labels
 from tikdb.synthetic.ocr import ocr_documents, ocr_records
 from tikdb.synthetic.posts import (
@@ -72,12 +73,14 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
     a ``by_va/`` folder left by an earlier run is replaced. Returns the counts of what was
     written.
 
-    Raises ``ValueError`` if ``posts`` < 1.
+    Raises ``ValueError`` if ``posts`` < 1 and ``InputError`` if ``out_dir`` cannot be
+    written (a file in the way, no permission, no space).
     """
     if posts < 1:
         raise ValueError(f"posts must be at least 1, got {posts}")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = out_dir / CSV_NAME
+    ocr_dir = out_dir / OCR_DIR_NAME
     rng = np.random.default_rng(seed)
     text_rng = random.Random(int(rng.integers(2**62)))
 
@@ -85,15 +88,20 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
     p, cast = _draw_posts(posts, rng, text_rng)
     slides = draw_slides(p, cast, rng)
     sheet_text = draw_sheet_text(p, rng, text_rng)
-    csv_path = out_dir / CSV_NAME
     multiline = 0
-    with csv_file(csv_path, COLUMNS) as write:
-        for chunk in csv_chunks(p, slides, cast, sheet_text, text_rng):
-            write(chunk.rows, chunk.slides)
-            multiline += chunk.multiline_captions
-    records = ocr_records(p, cast, rng, text_rng)
-    ocr_dir = out_dir / OCR_DIR_NAME
-    write_ocr_folder(ocr_dir, ocr_documents(records))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with csv_file(csv_path, COLUMNS) as write:
+            for chunk in csv_chunks(p, slides, cast, sheet_text, text_rng):
+                write(chunk.rows, chunk.slides)
+                multiline += chunk.multiline_captions
+        records = ocr_records(p, cast, rng, text_rng)
+        write_ocr_folder(ocr_dir, ocr_documents(records))
+    except OSError as exc:
+        where = exc.filename or out_dir
+        raise InputError(
+            f"{where}: cannot be written ({exc.strerror}); pass another OUT_DIR."
+        ) from exc
 
     labels = va_labels(cast)
     used_codes = np.unique(p.va_code[p.va_code >= 0])
