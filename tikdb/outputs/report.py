@@ -521,8 +521,8 @@ def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
     )
     reused_slides = rows(
         f"""
-        SELECT image_id, posts, account_list, va_list, total_views, max_views, first_used_at,
-            last_used_at
+        SELECT image_id, posts, account_list, va_list, total_views, max_views, first_post_at,
+            last_post_at
         FROM slide_reuse ORDER BY posts DESC, total_views DESC, image_id LIMIT {TOP_ROWS}
         """
     )
