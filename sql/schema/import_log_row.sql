@@ -1,5 +1,5 @@
 -- The import_log row of this build: input-side counts come from raw.build (what Python
--- read), table-side counts from the published tables, each table read once.
+-- read), the others from the published tables (each read once) and the slide lists.
 WITH rejected AS (
     SELECT
         count(*) FILTER (WHERE entity = 'post' AND reason = 'duplicate_post') AS csv_duplicates,

@@ -2,8 +2,8 @@
 -- for a record that names a post, whether it is the one kept for that post. Whether the
 -- post was loaded is a question for the main layer (main.post_ocr, main.rejects): this
 -- layer reads only raw and staging.
--- Several records of one post: the most recent OCR run (timestamp) wins; ties go to the
--- later file/record.
+-- Several records of one post: the most recent OCR run (timestamp) wins, a timestamp
+-- that is not a time counting as the oldest; ties go to the later file/record.
 WITH records AS (
     SELECT
         *,

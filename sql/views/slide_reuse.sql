@@ -1,8 +1,9 @@
 -- materialized: table (an aggregate, computed once at build time so queries are instant)
 -- One row per slide image (image_id) used in more than one post: which posts, accounts
 -- and VAs used it and the views each of those posts got (an image repeated inside one
--- post counts once); va_id is the account's VA (accounts.va_id). Lists are ordered by
--- post time, so post_ids[i] and views_per_post[i] belong together. Column names follow
+-- post counts once); va_list holds the accounts' VAs (accounts.va_id). post_ids and
+-- views_per_post are in post time order, so post_ids[i] and views_per_post[i] belong
+-- together; account_list and va_list are sorted by name. Column names follow
 -- ocr_text_reuse: the same ideas, the same names.
 WITH candidate_hashes AS (
     -- Most images appear once; find the reused ones on slides alone before joining.
