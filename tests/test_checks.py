@@ -273,3 +273,39 @@ def test_check_results_keep_every_rule_of_every_build(tmp_path, rows):
     )
     n = len(load_rules())
     assert got == [(first.run_id, n, n), (second.run_id, n, n)]
+
+
+def test_files_starting_with_an_underscore_are_helpers_not_rules(tmp_path):
+    from tikdb.engine.checks import MACROS
+    from tikdb.engine.sqlfiles import sql_dir
+
+    assert (sql_dir() / "checks" / MACROS).is_file()
+    assert all(not rule.path.name.startswith("_") for rule in load_rules())
+    folder = tmp_path / "checks"
+    folder.mkdir()
+    (folder / "_helpers.sql").write_text("CREATE TEMP MACRO one() AS 1;\n")
+    (folder / "posts__fine.sql").write_text(
+        "-- severity: warn\n-- description: fine\nSELECT 1 WHERE false\n"
+    )
+    assert [rule.name for rule in load_rules(root=tmp_path)] == ["posts__fine"]
+
+
+def test_the_rules_macros_work_on_a_read_only_warehouse_and_are_not_stored_in_it(tmp_path):
+    from tikdb.engine.checks import run_rules
+
+    csv_path = write_csv(tmp_path / "master.csv", [make_row(n) for n in range(1, 4)])
+    run_build(tmp_path, csv_path)
+    write_csv(csv_path, [make_row(n) for n in range(1, 6)])
+    latest = run_build(tmp_path, csv_path)
+    con = duckdb.connect(str(latest.db_path), read_only=True)
+    try:
+        assert run_rules(con, []).results == []  # creates the macros, runs no rule
+        got = con.execute("SELECT run_id, csv_records FROM latest_import()").fetchall()
+        assert got == [(latest.run_id, 5)]
+        stored = con.execute(
+            "SELECT function_name FROM duckdb_functions() "
+            "WHERE database_name NOT IN ('system', 'temp')"
+        ).fetchall()
+        assert stored == []
+    finally:
+        con.close()

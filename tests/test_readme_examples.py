@@ -78,7 +78,7 @@ def expected_post_performance() -> list[tuple]:
 
 
 def expected_slide_reuse() -> list[tuple]:
-    """Images shared across accounts: (image_id, posts, account_list, views_per_use)."""
+    """Images shared across accounts: (image_id, posts, account_list, views_per_post)."""
     rows = [
         (image, len(posts), sorted({p.account for p in posts}), [p.views for p in posts])
         for image, posts in agency.expected_image_uses().items()

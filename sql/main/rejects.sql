@@ -5,6 +5,28 @@
 -- `last_line` where it ends.
 WITH csv_file AS (
     SELECT csv_path AS source_file FROM raw.build
+),
+
+-- An OCR record is rejected for the first rule it breaks: something wrong with the
+-- record itself, then a post that was not loaded, then another record kept for its post.
+ocr_judged AS (
+    SELECT
+        records.*,
+        CASE
+            WHEN records.record_reason IS NOT NULL THEN records.record_reason
+            WHEN posts.post_id IS NULL THEN 'ocr_unknown_post'
+            WHEN NOT records.is_kept THEN 'ocr_duplicate'
+        END AS reason,
+        CASE
+            WHEN records.record_reason IS NOT NULL THEN records.record_message
+            WHEN posts.post_id IS NULL THEN 'post ' || CAST(records.post_id AS VARCHAR)
+                || ' is not in the master CSV (or was rejected there)'
+            WHEN NOT records.is_kept THEN 'duplicate OCR record for post '
+                || CAST(records.post_id AS VARCHAR) || '; kept record '
+                || CAST(records.kept_record_index AS VARCHAR) || ' of ' || records.kept_file
+        END AS message
+    FROM staging.ocr_records AS records
+    LEFT JOIN main.posts AS posts USING (post_id)
 )
 
 SELECT
@@ -49,10 +71,9 @@ CROSS JOIN csv_file
 UNION ALL BY NAME
 SELECT
     'ocr' AS input, 'ocr_record' AS entity, source_file, NULL::BIGINT AS line, record_index,
-    NULL::INTEGER AS slide_index, post_id, reject_reason AS reason, reject_message AS message,
-    raw_text, NULL::BIGINT AS kept_line
-FROM staging.ocr_records
-WHERE reject_reason IS NOT NULL
+    NULL::INTEGER AS slide_index, post_id, reason, message, raw_text, NULL::BIGINT AS kept_line
+FROM ocr_judged
+WHERE reason IS NOT NULL
 
 UNION ALL BY NAME
 SELECT

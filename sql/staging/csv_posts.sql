@@ -1,5 +1,5 @@
 -- Every well-formed CSV record, typed and cleaned, with the first rule it breaks (if any).
--- Raw text columns (hashtags, sound) are kept exactly as written.
+-- Raw text columns (hashtags, sound) are kept exactly as written (an empty one is NULL).
 WITH records AS (
     SELECT
         record_no,
