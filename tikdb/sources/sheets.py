@@ -1,0 +1,781 @@
+"""Google Sheets as a source of snapshots: the master sheet, read and written in exactly
+the master CSV layout.
+
+Two ways in:
+
+* a sheet shared by link: its CSV export,
+  ``{TIKDB_SHEETS_EXPORT_URL}/spreadsheets/d/KEY/export?format=csv&gid=N``;
+* a private sheet: a service account reads it through the Sheets API v4
+  (``spreadsheets.get`` for the tab's title, time zone and size, then
+  ``spreadsheets.values.get`` in row batches, with unformatted values and dates as serial
+  numbers). Tokens come from google-auth: the key file's own ``token_uri`` says where.
+
+Either way the rows are written by Python's csv module (CRLF), header exactly
+``COLUMNS`` in order, so the build reads a pulled snapshot with the same reader, rules and
+rejects as any export. Every failure raises one ``TikdbError`` and writes nothing; no
+message, sidecar or file ever holds a key or a token.
+"""
+
+from __future__ import annotations
+
+import csv
+import email.utils
+import io
+import json
+import math
+import os
+import re
+import time
+import urllib.parse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import requests
+
+from tikdb import __version__
+from tikdb.contract import COLUMNS, ID_COLUMN
+from tikdb.errors import InputError, RemoteError, TikdbError
+from tikdb.sources.snapshots import AddResult, add_snapshot
+from tikdb.terminal import safe_text
+
+DEFAULT_EXPORT_URL = "https://docs.google.com"
+DEFAULT_API_URL = "https://sheets.googleapis.com"
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets.readonly",)
+# Google advises values.get answers of at most ~2 MB; a master row is ~800 bytes.
+BATCH_ROWS = 2000
+# A sheet's own id column, by any of these names (case, spaces and dashes ignored).
+ID_NAMES = ("video_id", "post_id", "id", "videoid", "tiktok_id")
+# Days are counted from here in a sheet's serial numbers (Lotus 1-2-3's leap-year bug
+# folded in, as every spreadsheet does).
+SERIAL_EPOCH = datetime(1899, 12, 30)
+MAX_SERIAL = 2958465  # 9999-12-31
+_KEY = re.compile(r"[A-Za-z0-9_-]{10,200}")
+_URL_KEY = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_URL_GID = re.compile(r"[#?&]gid=([0-9]+)")
+_A1_CELLS = re.compile(r"([A-Za-z]{1,3})([0-9]*):([A-Za-z]{1,3})([0-9]*)")
+_POST_ID = re.compile(
+    r"https?://(?:www\.|m\.)?tiktok\.com/@[A-Za-z0-9._]{1,40}/(?:video|photo)/([0-9]{19})/?(?:[?#].*)?"
+)
+
+
+# --- what to pull ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetSource:
+    """One sheet to pull: its key, which tab (gid) or range, and how to get in."""
+
+    key: str
+    gid: int | None = None
+    range: str | None = None
+    credentials: Path | None = None  # a service account's JSON key file: the API way in
+    credentials_named_by: str = "--credentials"  # for messages: where the path came from
+    time_zone: str | None = None  # the zone of the sheet's dates; default: the sheet's own
+
+    @property
+    def where(self) -> str:
+        tab = f" (range {self.range})" if self.range else f" (gid {self.gid})" if self.gid else ""
+        return f"sheet {self.key}{tab}"
+
+
+def parse_sheet_ref(text: str) -> tuple[str, int | None]:
+    """The key (and the gid, if the URL names one) of a sheet's URL or bare key."""
+    text = text.strip()
+    match = _URL_KEY.search(text)
+    key = match.group(1) if match else text
+    if not _KEY.fullmatch(key):
+        raise InputError(
+            f'--sheet "{safe_text(text)}" is neither a Google Sheets URL '
+            "(https://docs.google.com/spreadsheets/d/KEY/edit) nor a sheet's key."
+        )
+    gid = _URL_GID.search(text) if match else None
+    return key, int(gid.group(1)) if gid else None
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How often and how long to wait before asking again after a 429, a 5xx, a timeout
+    or a broken connection. ``sleep`` is injectable so tests do not wait."""
+
+    attempts: int = 5
+    first_delay: float = 2.0
+    max_delay: float = 60.0
+    # A longer Retry-After than this is not waited for: the pull fails and says so.
+    max_retry_after: float = 120.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.first_delay * 2 ** (attempt - 1))
+
+
+DEFAULT_RETRY = Retry()
+DEFAULT_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class SheetPull:
+    """A pulled sheet: what the store did with it, and what is worth a warning."""
+
+    result: AddResult
+    warnings: list[str] = field(default_factory=list)
+
+
+def pull_sheet(
+    source: SheetSource,
+    directory: Path,
+    observed_at: datetime,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    retry: Retry | None = None,
+    batch_rows: int | None = None,
+) -> SheetPull:
+    """Fetch the sheet and add it to the snapshot store in ``directory``.
+
+    Raises InputError (exit 2) for a configuration problem (the credentials), RemoteError
+    (exit 1) when Google refuses or fails or sends something that is not the master
+    sheet. Nothing is written unless the whole sheet arrived and passed.
+    """
+    retry = retry or DEFAULT_RETRY
+    if source.credentials is not None:
+        table, origin = _read_with_api(source, timeout, retry, batch_rows or BATCH_ROWS)
+    else:
+        table, origin = _read_export(source, timeout, retry)
+    origin["ignored_columns"] = list(table.ignored_columns)
+    result = add_snapshot(directory, lambda out: out.write(table.data), origin, observed_at)
+    warnings = []
+    where = safe_text(source.where)
+    if table.ignored_columns:
+        names = ", ".join(f'"{safe_text(c)}"' for c in table.ignored_columns)
+        warnings.append(f"{where}: left out column(s) {names} (not in the master layout)")
+    if table.id_conflicts:
+        warnings.append(
+            f"{where}: {table.id_conflicts} row(s) have an id that is not the id in their "
+            f"post_url; the build will reject them (id_mismatch)"
+        )
+    return SheetPull(result, warnings)
+
+
+# --- the master layout ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MasterTable:
+    """A sheet written as a master CSV."""
+
+    data: bytes
+    rows: int
+    ignored_columns: tuple[str, ...]
+    id_conflicts: int
+
+
+def to_master_csv(
+    rows: Sequence[Sequence[Any]], where: str, zone: ZoneInfo | None = None
+) -> MasterTable:
+    """The sheet's rows (header first) as master CSV bytes.
+
+    Cells are text, or (from the API) numbers as ``int``/``Decimal`` and booleans.
+    Columns are matched by name as the build matches them and written in ``COLUMNS``
+    order; columns of other names are left out (and named). Short rows are padded; cells
+    past the header's end are kept, so the build rejects the row as too long; an empty
+    row is a blank line (the build does not count it as a record); trailing empty rows
+    are dropped. With ``zone``, date and time serial numbers are read in that zone and
+    written in UTC. A sheet's id column is kept as ``video_id``: the id in post_url
+    where the cell agrees with it, the cell as written where it does not (the build
+    rejects such a row).
+    """
+    from tikdb.sources.csv import match_columns
+
+    if not rows:
+        raise RemoteError(
+            f"{where}: the sheet is empty. Check the gid or range; nothing was added."
+        )
+    header = [cell_text(c).strip() for c in rows[0]]
+    id_positions = [i for i, name in enumerate(header) if _id_key(name) in ID_NAMES]
+    if len(id_positions) > 1:
+        names = ", ".join(f'"{safe_text(header[i])}"' for i in id_positions)
+        raise RemoteError(
+            f"{where}: the header has more than one id column ({names}). Keep one; "
+            "nothing was added."
+        )
+    id_pos = id_positions[0] if id_positions else None
+    try:
+        positions, unknown = match_columns(Path(where), header)
+    except InputError as exc:
+        raise RemoteError(str(exc)) from None
+    ignored = tuple(name for name in unknown if _id_key(name) not in ID_NAMES)
+    body = list(rows[1:])
+    while body and _is_blank(body[-1]):
+        body.pop()
+    if not body:
+        raise RemoteError(
+            f"{where}: has a header but no rows. Check the gid or range names the master "
+            "sheet; nothing was added."
+        )
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)  # CRLF line ends and minimal quoting, as the exports have
+    writer.writerow([*COLUMNS, ID_COLUMN] if id_pos is not None else COLUMNS)
+    date_pos, time_pos = positions["created_date"], positions["created_time"]
+    url_pos = positions["post_url"]
+    conflicts = records = 0
+    width = len(header)
+    for cells in body:
+        if _is_blank(cells):
+            writer.writerow([])
+            continue
+        records += 1
+        padded = [*cells, *[None] * (width - len(cells))]
+        record = [cell_text(padded[positions[name]]) for name in COLUMNS]
+        if zone is not None:
+            converted = serial_to_utc(padded[date_pos], padded[time_pos], zone)
+            if converted is not None:
+                record[0], record[1] = converted
+        if id_pos is not None:
+            url_id = _url_id(cell_text(padded[url_pos]))
+            cell = padded[id_pos]
+            if url_id is not None and cell_text(cell).strip() != "" and id_agrees(cell, url_id):
+                record.append(url_id)
+            else:
+                record.append(cell_text(cell))
+                conflicts += url_id is not None and cell_text(cell).strip() != ""
+        extra = list(padded[width:])
+        while extra and cell_text(extra[-1]) == "":
+            extra.pop()
+        record.extend(cell_text(c) for c in extra)
+        writer.writerow(record)
+    return MasterTable(out.getvalue().encode("utf-8"), records, ignored, conflicts)
+
+
+def cell_text(cell: Any) -> str:
+    """A cell as CSV text; numbers exactly, in plain notation (``7502407048114605000``,
+    ``3.77``), whole numbers without ``.0``; booleans as the sheet shows them."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, int):
+        return str(cell)
+    if isinstance(cell, float):  # not from our JSON parsing; repr round-trips exactly
+        cell = Decimal(repr(cell))
+    if isinstance(cell, Decimal):
+        if not cell.is_finite():
+            return str(cell)
+        if cell == cell.to_integral_value():
+            return str(int(cell))
+        return format(cell.normalize(), "f")
+    return json.dumps(cell, ensure_ascii=False)
+
+
+def serial_to_utc(date_cell: Any, time_cell: Any, zone: ZoneInfo) -> tuple[str, str] | None:
+    """created_date and created_time from serial numbers read in ``zone``, in UTC.
+
+    A date serial with a time serial (0 <= t < 1), or a date-time serial alone, is
+    converted; a whole date serial alone gives its calendar date and no time (the build
+    then rejects the row for its missing time). Anything else (text, or text mixed with
+    a number) returns None: the cells are written as they are and the build judges them.
+    Times are rounded to the second. A local time that a clock change makes ambiguous
+    is read as its first occurrence; one it skips, as if the clock had not yet changed.
+    """
+    date = _number(date_cell)
+    if date is None or not 0 <= date <= MAX_SERIAL:
+        return None
+    if cell_text(time_cell) == "":
+        if date == date.to_integral_value():
+            day = SERIAL_EPOCH + timedelta(days=int(date))
+            return day.strftime("%Y-%m-%d"), ""
+        seconds = (date * 86400).to_integral_value(ROUND_HALF_EVEN)
+    else:
+        fraction = _number(time_cell)
+        if fraction is None or not 0 <= fraction < 1:
+            return None
+        days = int(date.to_integral_value(ROUND_FLOOR))
+        seconds = days * 86400 + (fraction * 86400).to_integral_value(ROUND_HALF_EVEN)
+    local = SERIAL_EPOCH + timedelta(seconds=int(seconds))
+    moment = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    return moment.strftime("%Y-%m-%d"), moment.strftime("%H:%M:%S")
+
+
+def id_agrees(cell: Any, url_id: str) -> bool:
+    """Whether a sheet's id cell says the same as the 19-digit id in post_url, allowing
+    for what a spreadsheet does to a number: keep it as a double (``7502407048114605056``,
+    ``7.502407048114605E+18``) or show it rounded (``7.50241E+18``, ``7502407048114610000``).
+
+    Exactly the id agrees. Otherwise the cell must be a number of at most 17 significant
+    digits that the id, or the double nearest to it, rounds to; or that double written in
+    full. A cell of 18 or more digits that is not the id, or any other text, disagrees.
+    """
+    if isinstance(cell, bool):
+        return False
+    text = cell_text(cell).strip()
+    if text == url_id:
+        return True
+    if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", text):
+        text = text.replace(",", "")
+    value = _number(text)
+    if value is None or value <= 0:
+        return False
+    exact = Decimal(url_id)
+    as_double = Decimal(float(exact))  # the exact value of the nearest double
+    if value == as_double:
+        return True
+    digits = len(value.normalize().as_tuple().digits)
+    if digits > 17:
+        return False
+    return any(
+        _round_significant(candidate, digits, rounding) == value
+        for candidate in (exact, as_double)
+        for rounding in (ROUND_HALF_UP, ROUND_HALF_EVEN)
+    )
+
+
+def _round_significant(value: Decimal, digits: int, rounding: str) -> Decimal:
+    exponent = value.adjusted() - digits + 1
+    return value.scaleb(-exponent).to_integral_value(rounding).scaleb(exponent)
+
+
+def _number(cell: Any) -> Decimal | None:
+    if isinstance(cell, bool) or cell is None:
+        return None
+    if isinstance(cell, int | Decimal):
+        value = Decimal(cell)
+    elif isinstance(cell, str) and re.fullmatch(r"[0-9.eE+-]+", cell.strip()):
+        try:
+            value = Decimal(cell.strip())
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return value if value.is_finite() else None
+
+
+def _url_id(url: str) -> str | None:
+    match = _POST_ID.fullmatch(url.strip())
+    return match.group(1) if match else None
+
+
+def _id_key(name: str) -> str:
+    return re.sub(r"[\s-]+", "_", name.strip().lower())
+
+
+def _is_blank(cells: Sequence[Any]) -> bool:
+    return all(cell_text(c) == "" for c in cells)
+
+
+# --- the CSV export (a sheet shared by link) ------------------------------------------------
+
+
+def _read_export(source: SheetSource, timeout: float, retry: Retry) -> tuple[MasterTable, dict]:
+    base = os.environ.get("TIKDB_SHEETS_EXPORT_URL", DEFAULT_EXPORT_URL).rstrip("/")
+    url = f"{base}/spreadsheets/d/{source.key}/export"
+    params = {"format": "csv"}
+    if source.gid is not None:
+        params["gid"] = str(source.gid)
+    where = source.where
+    with requests.Session() as session:
+        session.headers["User-Agent"] = f"tikdb/{__version__}"
+        response, body = _fetch(session, url, params, where, timeout, retry, api=False)
+    rows = _parse_export(response, body, where)
+    table = to_master_csv(rows, where)
+    origin = {"kind": "sheet", "via": "export", "key": source.key, "gid": source.gid}
+    return table, origin
+
+
+def _parse_export(response: requests.Response, body: bytes, where: str) -> list[list[str]]:
+    head = body[:2048].lstrip().lower()
+    content_type = response.headers.get("Content-Type", "").lower()
+    if "text/html" in content_type or head.startswith((b"<!doctype html", b"<html")):
+        if b"accounts.google.com" in body or b"servicelogin" in body.lower():
+            raise RemoteError(
+                f"{where}: Google answered with a sign-in page, not CSV: the sheet is not "
+                'shared by link. Share it ("Anyone with the link" can view), or pass '
+                "--credentials FILE for a service account."
+            )
+        raise RemoteError(
+            f"{where}: the answer is an HTML page, not CSV. Check the sheet's key, and that "
+            "TIKDB_SHEETS_EXPORT_URL (if set) points at Google."
+        )
+    if not body.strip():
+        raise RemoteError(
+            f"{where}: the answer is empty, not CSV. Check the gid; nothing was added."
+        )
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RemoteError(
+            f"{where}: the answer is not CSV (not UTF-8 text at byte {exc.start + 1})."
+        ) from None
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise RemoteError(f"{where}: the answer is not valid CSV ({exc}).") from None
+
+
+# --- the Sheets API (a service account) -----------------------------------------------------
+
+
+def load_credentials(path: Path, named_by: str = "--credentials"):
+    """A service account's credentials from its JSON key file, or InputError (exit 2).
+
+    The messages name the file and what is wrong with it, never a value from it.
+    """
+    from google.oauth2 import service_account
+
+    shown = safe_text(str(path))
+    try:
+        info = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            f"{shown}: no such credentials file ({named_by}). Pass a service account's JSON "
+            "key file."
+        ) from None
+    except IsADirectoryError:
+        raise InputError(
+            f"{shown}: is a directory ({named_by}). Pass a service account's JSON key file."
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"{shown}: cannot be read ({exc.strerror}). Check its permissions."
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(
+            f"{shown}: not a service account key file (not JSON). Download a JSON key for the "
+            "service account."
+        ) from None
+    if not isinstance(info, dict):
+        raise InputError(f"{shown}: not a service account key file (not a JSON object).")
+    kind = info.get("type")
+    if kind != "service_account":
+        said = (
+            f'"type" is "{kind}"'
+            if isinstance(kind, str) and re.fullmatch(r"[a-z_]{1,40}", kind)
+            else 'no "type": "service_account"'
+        )
+        raise InputError(
+            f"{shown}: not a service account key file ({said}). Create a key for a service "
+            "account and share the sheet with its email."
+        )
+    missing = [
+        name
+        for name in ("client_email", "private_key", "token_uri")
+        if not isinstance(info.get(name), str) or not info[name]
+    ]
+    if missing:
+        names = ", ".join(f'"{m}"' for m in missing)
+        raise InputError(
+            f"{shown}: the service account key file lacks {names}. Download a new JSON key."
+        )
+    try:
+        return service_account.Credentials.from_service_account_info(info, scopes=list(SCOPES))
+    except (ValueError, TypeError, IndexError):
+        # The library's own message may quote the key; say only which field is unusable.
+        raise InputError(
+            f'{shown}: the "private_key" in this service account key file cannot be read. '
+            "Download a new JSON key."
+        ) from None
+
+
+def _read_with_api(
+    source: SheetSource, timeout: float, retry: Retry, batch_rows: int
+) -> tuple[MasterTable, dict]:
+    from google.auth.transport.requests import AuthorizedSession
+
+    credentials = load_credentials(source.credentials, source.credentials_named_by)
+    base = os.environ.get("TIKDB_SHEETS_API_URL", DEFAULT_API_URL).rstrip("/")
+    where = source.where
+    with AuthorizedSession(credentials, refresh_timeout=timeout) as session:
+        session.headers["User-Agent"] = f"tikdb/{__version__}"
+        fields = (
+            "properties(title,timeZone),"
+            "sheets.properties(sheetId,title,gridProperties(rowCount,columnCount))"
+        )
+        meta = _get_json(
+            session,
+            f"{base}/v4/spreadsheets/{source.key}",
+            {"fields": fields},
+            where,
+            timeout,
+            retry,
+            source,
+        )
+        tab, first_col, first_row, last_col, last_row = _choose_range(meta, source, where)
+        zone_name = source.time_zone or _dig(meta, "properties", "timeZone")
+        zone = _zone(zone_name, source, where)
+        quoted = "'" + tab["title"].replace("'", "''") + "'"
+        rows: list[list[Any]] = []
+        for start in range(first_row, last_row + 1, batch_rows):
+            end = min(last_row, start + batch_rows - 1)
+            a1 = f"{quoted}!{first_col}{start}:{last_col}{end}"
+            answer = _get_json(
+                session,
+                f"{base}/v4/spreadsheets/{source.key}/values/{urllib.parse.quote(a1, safe='')}",
+                {
+                    "majorDimension": "ROWS",
+                    "valueRenderOption": "UNFORMATTED_VALUE",
+                    "dateTimeRenderOption": "SERIAL_NUMBER",
+                },
+                where,
+                timeout,
+                retry,
+                source,
+            )
+            values = answer.get("values", [])
+            if not isinstance(values, list) or not all(isinstance(r, list) for r in values):
+                raise RemoteError(f"{where}: the Sheets API answered with unexpected values.")
+            # Empty rows at the end of a batch are left out of the answer: keep positions.
+            rows.extend(values)
+            rows.extend([] for _ in range(end - start + 1 - len(values)))
+    table = to_master_csv(rows, where, zone)
+    origin = {
+        "kind": "sheet",
+        "via": "api",
+        "key": source.key,
+        "gid": tab["sheetId"],
+        "range": f"{quoted}!{first_col}{first_row}:{last_col}{last_row}",
+        "time_zone": zone.key,
+    }
+    return table, origin
+
+
+def _choose_range(meta: dict, source: SheetSource, where: str) -> tuple[dict, str, int, str, int]:
+    """The tab, and the columns and rows to read: from the range, else the whole tab."""
+    tabs = [s.get("properties", {}) for s in meta.get("sheets", []) if isinstance(s, dict)]
+    if not tabs:
+        raise RemoteError(f"{where}: the Sheets API listed no tabs in this spreadsheet.")
+    title, cells = split_range(source.range) if source.range else (None, None)
+    if title is not None:
+        found = [t for t in tabs if t.get("title") == title]
+        if not found:
+            names = ", ".join(f'"{safe_text(str(t.get("title")))}"' for t in tabs)
+            raise RemoteError(
+                f'{where}: no tab named "{safe_text(title)}" (tabs: {names}). Correct the range.'
+            )
+        tab = found[0]
+    elif source.gid is not None:
+        found = [t for t in tabs if t.get("sheetId") == source.gid]
+        if not found:
+            gids = ", ".join(str(t.get("sheetId")) for t in tabs)
+            raise RemoteError(
+                f"{where}: no tab with gid {source.gid} (gids: {gids}). Correct the gid."
+            )
+        tab = found[0]
+    else:
+        tab = tabs[0]
+    grid = tab.get("gridProperties", {})
+    row_count, column_count = grid.get("rowCount"), grid.get("columnCount")
+    if not isinstance(row_count, int) or not isinstance(column_count, int):
+        raise RemoteError(f"{where}: the Sheets API did not say how big the tab is.")
+    if cells is None:
+        return tab, "A", 1, _column_letters(column_count), row_count
+    first_col, first_row, last_col, last_row = cells
+    return tab, first_col, first_row or 1, last_col, min(last_row or row_count, row_count)
+
+
+def split_range(text: str) -> tuple[str | None, tuple[str, int | None, str, int | None] | None]:
+    """``Master!A:O`` -> ("Master", ("A", None, "O", None)); ``'My tab'`` -> ("My tab", None);
+    ``A1:O`` -> (None, ("A", 1, "O", None)). InputError for anything else."""
+    text = text.strip()
+    title, _, cells = text.rpartition("!") if "!" in text else ("", "", text)
+    if "!" not in text and not _A1_CELLS.fullmatch(text):
+        title, cells = text, ""
+    if title.startswith("'") and title.endswith("'") and len(title) >= 2:
+        title = title[1:-1].replace("''", "'")
+    parsed = None
+    if cells:
+        match = _A1_CELLS.fullmatch(cells)
+        if match is None:
+            raise InputError(
+                f'range "{safe_text(text)}" is not a tab and columns like Master!A:O or '
+                "'My tab'!A1:O5000."
+            )
+        c1, r1, c2, r2 = match.groups()
+        parsed = (c1.upper(), int(r1) if r1 else None, c2.upper(), int(r2) if r2 else None)
+    if "!" in text and not title:
+        raise InputError(f'range "{safe_text(text)}" names no tab before "!".')
+    return (title or None), parsed
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters or "A"
+
+
+def _zone(name: Any, source: SheetSource, where: str) -> ZoneInfo:
+    if not isinstance(name, str) or not name:
+        raise RemoteError(f"{where}: the Sheets API did not give the spreadsheet's time zone.")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if source.time_zone:
+            raise InputError(
+                f'time zone "{safe_text(name)}" is unknown. Pass an IANA name such as UTC or '
+                "America/New_York."
+            ) from None
+        raise RemoteError(
+            f'{where}: the spreadsheet\'s time zone "{safe_text(name)}" is unknown here. Pass '
+            "--time-zone with an IANA name."
+        ) from None
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _get_json(session, url, params, where, timeout, retry, source) -> dict:
+    _, body = _fetch(session, url, params, where, timeout, retry, api=True, source=source)
+    try:
+        # Decimal keeps every digit Google wrote; a float would round them.
+        data = json.loads(body.decode("utf-8"), parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise RemoteError(
+            f"{where}: the Sheets API answered with something that is not JSON."
+        ) from None
+    if not isinstance(data, dict):
+        raise RemoteError(f"{where}: the Sheets API answered with unexpected JSON.")
+    return data
+
+
+# --- HTTP with bounded retries ----------------------------------------------------------------
+
+
+class _CutShort(Exception):
+    pass
+
+
+def _fetch(
+    session: requests.Session,
+    url: str,
+    params: dict[str, str],
+    where: str,
+    timeout: float,
+    retry: Retry,
+    api: bool,
+    source: SheetSource | None = None,
+) -> tuple[requests.Response, bytes]:
+    """GET ``url`` and read the whole answer, retrying what may pass (429, 5xx, a timeout,
+    a broken or cut-short download) up to ``retry.attempts`` times."""
+    from google.auth import exceptions as auth_errors
+
+    problem = ""
+    for attempt in range(1, retry.attempts + 1):
+        wait = None
+        try:
+            response = session.get(url, params=params, timeout=timeout, stream=True)
+            try:
+                body = _read_body(response)
+            finally:
+                response.close()
+        except auth_errors.RefreshError as exc:
+            raise _refresh_failed(exc, source, where) from None
+        except auth_errors.TransportError:
+            problem = "cannot reach the service account's token endpoint"
+        except requests.Timeout:
+            problem = f"no answer within {timeout:g} s"
+        except _CutShort as exc:
+            problem = f"the download was cut short ({exc})"
+        except requests.exceptions.ChunkedEncodingError:
+            problem = "the download was cut short"
+        except requests.ConnectionError as exc:
+            problem = (
+                f"no answer within {timeout:g} s"
+                if "timed out" in str(exc).lower()
+                else f"cannot connect to {urllib.parse.urlsplit(url).netloc}"
+            )
+        else:
+            status = response.status_code
+            if status == 200:
+                return response, body
+            if status == 429:
+                wait = _retry_after(response)
+                if wait is not None and wait > retry.max_retry_after:
+                    raise RemoteError(
+                        f"{where}: Google's rate limit (HTTP 429) asks to wait {wait:g} s, more "
+                        f"than {retry.max_retry_after:g} s. Try again later; nothing was added."
+                    )
+                problem = "Google's rate limit (HTTP 429)"
+            elif 500 <= status <= 599:
+                problem = f"Google failed (HTTP {status})"
+            else:
+                raise _refused(status, where, api, source)
+        if attempt < retry.attempts:
+            retry.sleep(wait if wait is not None else retry.delay(attempt))
+    raise RemoteError(
+        f"{where}: {problem}, {retry.attempts} attempts. Try again later; nothing was added."
+    )
+
+
+def _read_body(response: requests.Response) -> bytes:
+    body = response.content  # raises when the connection breaks or the read times out
+    expected = response.headers.get("Content-Length")
+    encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
+    if expected and expected.isdigit() and not encoded and len(body) != int(expected):
+        raise _CutShort(f"{len(body)} of {expected} bytes")
+    return body
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, math.ceil((moment - datetime.now(UTC)).total_seconds()))
+
+
+def _refused(status: int, where: str, api: bool, source: SheetSource | None) -> TikdbError:
+    if status == 404:
+        return RemoteError(
+            f"{where}: Google has no such spreadsheet (HTTP 404). Check the key"
+            + (" and the gid; nothing was added." if not api else "; nothing was added.")
+        )
+    if status == 403:
+        if api:
+            return RemoteError(
+                f"{where}: the service account may not read this sheet (HTTP 403). Share the "
+                "sheet with the service account's email (Viewer); nothing was added."
+            )
+        return RemoteError(
+            f"{where}: Google refused access (HTTP 403). Share the sheet by link, or pass "
+            "--credentials FILE for a service account it is shared with; nothing was added."
+        )
+    if status == 401:
+        return RemoteError(
+            f"{where}: Google did not accept the service account's token (HTTP 401). Check "
+            "that the key is current; nothing was added."
+        )
+    return RemoteError(f"{where}: Google refused the request (HTTP {status}); nothing was added.")
+
+
+def _refresh_failed(exc: Exception, source: SheetSource | None, where: str) -> TikdbError:
+    """A token request the endpoint refused. Only its OAuth error code is shown: the rest
+    of its answer is not ours to print."""
+    data = exc.args[1] if len(exc.args) > 1 else None
+    code = data.get("error") if isinstance(data, dict) else None
+    said = f" ({code})" if isinstance(code, str) and re.fullmatch(r"[a-z_]{1,40}", code) else ""
+    path = safe_text(str(source.credentials)) if source and source.credentials else "the key"
+    if getattr(exc, "retryable", False):
+        return RemoteError(
+            f"{where}: the token endpoint failed{said}. Try again later; nothing was added."
+        )
+    return InputError(
+        f"{path}: the token endpoint refused this service account key{said}. Check that the "
+        "key is current and not deleted; nothing was added."
+    )
