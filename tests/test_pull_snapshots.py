@@ -177,21 +177,41 @@ def test_observed_at_errors_exit_2_with_one_line_and_write_nothing(tmp_path):
     assert not folder.exists()
 
 
-def test_another_content_at_the_same_observed_time_is_refused(tmp_path):
+def test_another_content_of_the_same_source_at_the_same_time_is_refused(tmp_path):
     folder = tmp_path / "snaps"
-    first, other = export(tmp_path, 1, name="a.csv"), export(tmp_path, 2, name="b.csv")
+    source = export(tmp_path, 1, name="a.csv")
     when = "2026-11-30T18:45:00Z"
     assert (
-        pull("--file", str(first), "--observed-at", when, "--snapshots", str(folder)).exit_code == 0
+        pull("--file", str(source), "--observed-at", when, "--snapshots", str(folder)).exit_code
+        == 0
     )
+    first = sha(source)
     before = files(folder)
-    result = pull("--file", str(other), "--observed-at", when, "--snapshots", str(folder))
+    export(tmp_path, 2, name="a.csv")  # the export changed, the time given did not
+    result = pull("--file", str(source), "--observed-at", when, "--snapshots", str(folder))
     assert result.exit_code == 2
     assert result.stderr == (
-        f"Error: {folder}: a snapshot observed at 2026-11-30T18:45:00Z already holds other content "
-        f"(MASTER_20261130T184500Z_{sha(first)[:12]}.csv). Pass another --observed-at.\n"
+        f"Error: {folder}: a snapshot of the same source observed at 2026-11-30T18:45:00Z already "
+        f"holds other content (MASTER_20261130T184500Z_{first[:12]}.csv). Pass another --observed-at.\n"
     )
     assert files(folder) == before
+
+
+def test_two_sources_may_share_an_observation_time(tmp_path):
+    folder = tmp_path / "snaps"
+    when = "2026-11-30T18:45:00Z"
+    for n, name in ((1, "a.csv"), (2, "b.csv")):
+        source = export(tmp_path, n, name=name)
+        assert (
+            pull("--file", str(source), "--observed-at", when, "--snapshots", str(folder)).exit_code
+            == 0
+        )
+    listed = store.list_snapshots(folder)
+    assert [s.observed_text for s in listed] == [when, when]
+    assert sorted(s.origin["path"] for s in listed) == [
+        str(tmp_path / "a.csv"),
+        str(tmp_path / "b.csv"),
+    ]
 
 
 @pytest.mark.parametrize(

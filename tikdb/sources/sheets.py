@@ -55,7 +55,7 @@ ID_NAMES = ("video_id", "post_id", "id", "videoid", "tiktok_id")
 SERIAL_EPOCH = datetime(1899, 12, 30)
 MAX_SERIAL = 2958465  # 9999-12-31
 _KEY = re.compile(r"[A-Za-z0-9_-]{10,200}")
-_URL_KEY = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_URL_KEY = re.compile(r"/spreadsheets/(?:u/[0-9]+/)?d/([A-Za-z0-9_-]+)")
 _URL_GID = re.compile(r"[#?&]gid=([0-9]+)")
 _A1_CELLS = re.compile(r"([A-Za-z]{1,3})([0-9]*):([A-Za-z]{1,3})([0-9]*)")
 _POST_ID = re.compile(

@@ -278,9 +278,12 @@ def add_snapshot(
                 verify_snapshot(snapshot)
                 return AddResult(snapshot, added=False, was_latest=snapshot is existing[-1])
         for snapshot in existing:
-            if snapshot.observed_at == observed_at:
+            # One source seen twice at one moment with two contents is a contradiction
+            # (usually a mistyped --observed-at). Several sources pulled together share
+            # their moment.
+            if snapshot.observed_at == observed_at and same_source(snapshot.origin, origin):
                 raise InputError(
-                    f"{safe_text(str(directory))}: a snapshot observed at "
+                    f"{safe_text(str(directory))}: a snapshot of the same source observed at "
                     f"{format_time(observed_at)} already holds other content "
                     f"({snapshot.path.name}). Pass another --observed-at."
                 )
@@ -341,6 +344,15 @@ def add_file(source: Path, directory: Path, observed_at: datetime) -> AddResult:
             )
 
     return add_snapshot(directory, fill, origin, observed_at, same_as_checked)
+
+
+def same_source(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two origins name the same source (a file's path; a sheet's key and tab)."""
+
+    def identity(origin: dict[str, Any]) -> tuple:
+        return tuple(origin.get(k) for k in ("kind", "path", "key", "gid", "range"))
+
+    return identity(a) == identity(b)
 
 
 def check_master_csv(path: Path) -> str:
