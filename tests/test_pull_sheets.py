@@ -7,9 +7,10 @@ endpoint as its token_uri. Retries sleep through an injected function, so no tes
 
 from __future__ import annotations
 
+import email.utils
 import json
 import urllib.parse
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -745,3 +746,25 @@ def test_no_key_or_token_reaches_output_sidecars_or_the_warehouse(
         assert not any(secret in text for text in outputs), secret
         for path in written:
             assert secret.encode() not in path.read_bytes(), (secret, path)
+
+
+def test_a_base_address_that_is_not_http_is_a_configuration_error(tmp_path, google, monkeypatch):
+    monkeypatch.setenv("TIKDB_SHEETS_EXPORT_URL", "docs.google.com")
+    result = pull("--sheet", KEY, "--snapshots", str(tmp_path / "s"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        'Error: TIKDB_SHEETS_EXPORT_URL="docs.google.com" is not an http(s) address. Set it like '
+        "https://docs.google.com, or unset it.\n"
+    )
+
+
+def test_retry_after_may_be_an_http_date():
+    class Response:
+        def __init__(self, value):
+            self.headers = {"Retry-After": value}
+
+    soon = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 28 <= sheets._retry_after(Response(soon)) <= 31
+    assert sheets._retry_after(Response("Wed, 21 Oct 2015 07:28:00 GMT")) == 0
+    assert sheets._retry_after(Response("soon")) is None
+    assert sheets._retry_after(Response("12")) == 12

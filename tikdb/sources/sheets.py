@@ -370,8 +370,20 @@ def _is_blank(cells: Sequence[Any]) -> bool:
 # --- the CSV export (a sheet shared by link) ------------------------------------------------
 
 
+def base_url(variable: str, default: str) -> str:
+    """The base address of a Google endpoint, from ``variable`` if set (tests, proxies)."""
+    value = os.environ.get(variable, "").strip() or default
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(
+            f'{variable}="{safe_text(value)}" is not an http(s) address. Set it like '
+            f"{default}, or unset it."
+        )
+    return value.rstrip("/")
+
+
 def _read_export(source: SheetSource, timeout: float, retry: Retry) -> tuple[MasterTable, dict]:
-    base = os.environ.get("TIKDB_SHEETS_EXPORT_URL", DEFAULT_EXPORT_URL).rstrip("/")
+    base = base_url("TIKDB_SHEETS_EXPORT_URL", DEFAULT_EXPORT_URL)
     url = f"{base}/spreadsheets/d/{source.key}/export"
     params = {"format": "csv"}
     if source.gid is not None:
@@ -486,7 +498,7 @@ def _read_with_api(
     from google.auth.transport.requests import AuthorizedSession
 
     credentials = load_credentials(source.credentials, source.credentials_named_by)
-    base = os.environ.get("TIKDB_SHEETS_API_URL", DEFAULT_API_URL).rstrip("/")
+    base = base_url("TIKDB_SHEETS_API_URL", DEFAULT_API_URL)
     where = source.where
     with AuthorizedSession(credentials, refresh_timeout=timeout) as session:
         session.headers["User-Agent"] = f"tikdb/{__version__}"
@@ -693,6 +705,8 @@ def _fetch(
                 if "timed out" in str(exc).lower()
                 else f"cannot connect to {urllib.parse.urlsplit(url).netloc}"
             )
+        except requests.RequestException as exc:  # e.g. a body that cannot be decoded
+            problem = f"the request failed ({type(exc).__name__})"
         else:
             status = response.status_code
             if status == 200:
