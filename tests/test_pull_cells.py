@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tikdb.errors import InputError
-from tikdb.sources import sheets
+from tikdb.sources import sheet_values, sheets
 
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -89,7 +89,7 @@ def test_column_letters(number, letters):
     ],
 )
 def test_cells_are_written_exactly(cell, text):
-    assert sheets.cell_text(cell) == text
+    assert sheet_values.cell_text(cell) == text
 
 
 # 2025-10-01 is serial 45931 (1899-12-30 + 45931 days).
@@ -123,14 +123,20 @@ OCT_1 = 45931
     ],
 )
 def test_serial_dates_are_read_in_the_sheets_zone_and_written_in_utc(date, time, expected):
-    assert sheets.serial_to_utc(date, time, NEW_YORK) == expected
+    assert sheet_values.serial_to_utc(date, time, NEW_YORK) == expected
 
 
 def test_serial_times_round_to_the_nearest_second():
     # 30600.4 s and 30600.6 s after midnight, in UTC.
     utc = ZoneInfo("UTC")
-    assert sheets.serial_to_utc(OCT_1, Decimal(30600.4) / 86400, utc) == ("2025-10-01", "08:30:00")
-    assert sheets.serial_to_utc(OCT_1, Decimal(30600.6) / 86400, utc) == ("2025-10-01", "08:30:01")
+    assert sheet_values.serial_to_utc(OCT_1, Decimal(30600.4) / 86400, utc) == (
+        "2025-10-01",
+        "08:30:00",
+    )
+    assert sheet_values.serial_to_utc(OCT_1, Decimal(30600.6) / 86400, utc) == (
+        "2025-10-01",
+        "08:30:01",
+    )
 
 
 URL_ID = "7502407048114605354"
@@ -162,7 +168,7 @@ URL_ID = "7502407048114605354"
     ],
 )
 def test_an_id_cell_agrees_with_post_url_as_far_as_its_digits_go(cell, agrees):
-    assert sheets.id_agrees(cell, URL_ID) is agrees
+    assert sheet_values.id_agrees(cell, URL_ID) is agrees
 
 
 ids = st.integers(min_value=7_000_000_000_000_000_000, max_value=7_700_000_000_000_000_000)
@@ -180,7 +186,7 @@ def test_every_form_a_spreadsheet_gives_an_id_agrees(video_id):
         f"{double:.14E}",  # 15 significant digits, as a sheet shows them
         f"{double:.5E}",
     ):
-        assert sheets.id_agrees(cell, url_id), cell
+        assert sheet_values.id_agrees(cell, url_id), cell
 
 
 @given(ids, st.integers(min_value=10**14, max_value=10**17))
@@ -188,11 +194,11 @@ def test_every_form_of_another_id_disagrees(video_id, distance):
     other = float(video_id + distance)
     url_id = str(video_id)
     for cell in (str(video_id + distance), repr(other), str(int(other)), f"{other:.14E}"):
-        assert not sheets.id_agrees(cell, url_id), cell
+        assert not sheet_values.id_agrees(cell, url_id), cell
 
 
 @given(ids, st.integers(min_value=1, max_value=10**6))
 def test_a_19_digit_text_agrees_only_if_it_is_the_id_or_its_double(video_id, offset):
     url_id = str(video_id)
     text = str(video_id + offset)
-    assert sheets.id_agrees(text, url_id) is (Decimal(text) == Decimal(float(video_id)))
+    assert sheet_values.id_agrees(text, url_id) is (Decimal(text) == Decimal(float(video_id)))

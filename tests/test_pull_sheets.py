@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from tikdb.cli import app
 from tikdb.contract import COLUMNS
-from tikdb.sources import sheets
+from tikdb.sources import sheet_values, sheets
 from tikdb.sources import snapshots as store
 
 runner = CliRunner()
@@ -393,7 +393,7 @@ def key_file(tmp_path, google, rsa_key):
 def serials(row: dict[str, str], zone: ZoneInfo) -> tuple[int, float]:
     """The date and time serial numbers a sheet in ``zone`` holds for the row's UTC time."""
     utc = datetime.fromisoformat(f"{row['created_date']}T{row['created_time']}+00:00")
-    local = utc.astimezone(zone).replace(tzinfo=None) - sheets.SERIAL_EPOCH
+    local = utc.astimezone(zone).replace(tzinfo=None) - sheet_values.SERIAL_EPOCH
     return local.days, local.seconds / 86400
 
 
