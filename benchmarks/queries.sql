@@ -1,6 +1,6 @@
 -- The analyst queries timed by benchmarks/bench.py, as an analyst would write them against
--- the published warehouse: the tables, and the aggregates tikdb materializes at build time
--- (account_daily, slide_reuse). Each query starts with a `-- name:` line.
+-- the published warehouse: the tables, and two of the aggregates tikdb materializes at
+-- build time (account_daily, slide_reuse). Each query starts with a `-- name:` line.
 
 -- name: va_leaderboard
 -- Per VA: posts, total and median views, engagement rate (% of views).

@@ -1,9 +1,8 @@
 -- Helper macros for the models. They are TEMP, so they never reach the published file.
 
 -- A count as exports write it: "1646", "47.0", "52,400", "79.1K", "1.3M".
--- Anything else (including negatives, "12.5", " 1e3") is NULL; tikdb_count_ok says
--- whether a non-empty text was understood. DuckDB's own cast is too lenient here: it
--- rounds '12.5' to 13 and accepts '1e3', '0x10' and '1_000'.
+-- Anything else (including negatives, "12.5", " 1e3") is NULL. DuckDB's own cast is
+-- too lenient here: it rounds '12.5' to 13 and accepts '1e3', '0x10' and '1_000'.
 CREATE OR REPLACE TEMP MACRO tikdb_count(s) AS (
     CASE
         WHEN regexp_full_match(s, '[0-9]{1,18}') THEN CAST(s AS BIGINT)
@@ -62,7 +61,8 @@ CREATE OR REPLACE TEMP MACRO tikdb_slide_list_is_clean(slides) AS (
 );
 
 -- The parts of a TikTok post URL; empty strings when it is not one. Accepts /video/ and
--- /photo/ (same id space), with or without www., trailing slash or query string.
+-- /photo/ (same id space), with or without www. (or m.), a trailing slash, a query
+-- string or a fragment.
 CREATE OR REPLACE TEMP MACRO tikdb_post_url_parts(url) AS regexp_extract(
     url,
     '^https?://(?:www\.|m\.)?tiktok\.com/@([A-Za-z0-9._]{1,40})/(?:video|photo)/([0-9]{19})/?(?:[?#].*)?$',
@@ -80,7 +80,7 @@ CREATE OR REPLACE TEMP MACRO tikdb_va_key(name) AS (
     END
 );
 
--- A slide part that is a URL (http or https, no spaces). Other parts are rejects.
+-- A slide part that is a URL (http or https, no whitespace). Other parts are rejects.
 CREATE OR REPLACE TEMP MACRO tikdb_is_url(part) AS (
     (starts_with(part, 'https://') OR starts_with(part, 'http://'))
     AND NOT (contains(part, ' ') OR contains(part, chr(9)) OR contains(part, chr(10))

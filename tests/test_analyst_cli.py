@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from tikdb.cli import app
 from tikdb.outputs.render import rich_table
-from tikdb.outputs.warehouse import QueryResult, duckdb_executable, run_query, shell_command
+from tikdb.outputs.warehouse import QueryResult, duckdb_executable, shell_command
 
 runner = CliRunner()
 BOARD = "SELECT va_id, display_name, posts, total_views, median_views FROM va_performance ORDER BY va_id"
@@ -198,24 +198,6 @@ def test_the_duckdb_1_5_cli_opens_every_view(db):
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout == f"{query(db, f'SELECT count(*) FROM {name}')[0][0]}\n", name
-
-
-def test_the_readme_view_examples_run(db):
-    """The SQL examples in the README's "Querying the warehouse" section stay valid."""
-    import re
-
-    import duckdb
-
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Querying the warehouse") : readme.index("## Development")]
-    blocks = re.findall(r"```sql\n(.*?)```", section, re.DOTALL)
-    statements = [s.query for b in blocks for s in duckdb.extract_statements(b)]
-    assert len(statements) == len(VIEWS)
-    mentioned = set()
-    for statement in statements:
-        run_query(db, statement)  # raises on any error
-        mentioned |= {v for v in VIEWS if re.search(rf"\b{v}\b", statement)}
-    assert mentioned == set(VIEWS)
 
 
 def test_a_warehouse_held_by_a_writer_is_the_same_error_in_every_reading_command(db, tmp_path):

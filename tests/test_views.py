@@ -17,7 +17,9 @@ OCR: posts 1 and 90 read "Hook one", post 2 "Second hook", post 3 is blank.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -254,6 +256,50 @@ def test_ocr_text_reuse_groups_identical_non_blank_text(warehouse):
             ts(2, 9, 30),
         ),
     ]
+
+
+def columns(db, view: str) -> list[str]:
+    got = query(
+        db,
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+        [view],
+    )
+    return [name for (name,) in got]
+
+
+def test_the_reuse_views_name_the_same_ideas_the_same_way(warehouse):
+    result, _ = warehouse
+    slide = columns(result.db_path, "slide_reuse")
+    text = columns(result.db_path, "ocr_text_reuse")
+    assert slide == [
+        "image_id",
+        "posts",
+        "accounts",
+        "vas",
+        "account_list",
+        "va_list",
+        "total_views",
+        "max_views",
+        "views_per_post",
+        "post_ids",
+        "first_post_at",
+        "last_post_at",
+    ]
+    # Apart from what is reused (and the VA count), the two views have the same columns.
+    assert [c for c in slide if c not in ("image_id", "vas")] == [
+        c for c in text if c not in ("text_hash", "ocr_text")
+    ]
+
+
+def test_the_readme_names_only_columns_the_views_have(warehouse):
+    result, _ = warehouse
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| view | one row per | columns |", 1)[1].split("\n\n", 1)[0]
+    rows = dict(re.findall(r"^\| `([a-z_]+)` \|(.*)\|$", table, re.MULTILINE))
+    assert sorted(rows) == sorted(VIEWS)
+    for view, cells in rows.items():
+        named = set(re.findall(r"`([a-z_0-9]+)`", cells))
+        assert named <= set(columns(result.db_path, view)), (view, named)
 
 
 def test_posting_hours_has_every_weekday_and_hour(warehouse):

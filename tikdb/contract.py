@@ -27,6 +27,11 @@ COLUMNS = (
     "slides",
     "source",
 )
+# An optional column after those: the post's video id as a sheet holds it. post_url
+# stays the key; a row whose video_id is not the id in its post_url is an id_mismatch
+# reject (a spreadsheet number keeps only ~16 of its 19 digits, so it is never trusted).
+ID_COLUMN = "video_id"
+OPTIONAL_COLUMNS = (ID_COLUMN,)
 # The scrape sources of the real export; another value is a warning, not an error.
 SOURCES = ("old_clean", "current_metrics", "sept_scrape", "oct_scrape")
 

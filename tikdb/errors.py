@@ -29,6 +29,13 @@ class BuildLockedError(TikdbError):
     exit_code = 1
 
 
+class RemoteError(TikdbError):
+    """A remote source (Google Sheets) refused, failed, or sent something unusable
+    (exit code 1); nothing was written."""
+
+    exit_code = 1
+
+
 class QueryError(TikdbError):
     """DuckDB refused or failed the user's SQL (exit code 1)."""
 

@@ -1,14 +1,11 @@
 -- severity: error
 -- description: every OCR record read is a post_ocr row or an OCR reject
-WITH latest AS (
-    SELECT * FROM main.import_log ORDER BY started_at DESC, run_id DESC LIMIT 1
-)
 SELECT
     run_id,
     ocr_records,
     (SELECT count(*) FROM main.post_ocr) AS post_ocr,
     (SELECT count(*) FROM main.rejects WHERE entity = 'ocr_record') AS ocr_rejects
-FROM latest
+FROM latest_import()
 WHERE ocr_records IS DISTINCT FROM
     (SELECT count(*) FROM main.post_ocr)
     + (SELECT count(*) FROM main.rejects WHERE entity = 'ocr_record')

@@ -1,15 +1,11 @@
 -- severity: warn
 -- description: the share of rejected records per input stays under tikdb_max_reject_rate
-WITH latest AS (
-    SELECT * FROM main.import_log ORDER BY started_at DESC, run_id DESC LIMIT 1
-),
-
-rates AS (
-    SELECT 'csv' AS input, csv_records AS records, csv_duplicates + csv_rejected AS rejected FROM latest
+WITH rates AS (
+    SELECT 'csv' AS input, csv_records AS records, csv_duplicates + csv_rejected AS rejected FROM latest_import()
     UNION ALL
-    SELECT 'slides', slide_parts, slides_rejected FROM latest
+    SELECT 'slides', slide_parts, slides_rejected FROM latest_import()
     UNION ALL
-    SELECT 'ocr', ocr_records, ocr_duplicates + ocr_rejected FROM latest
+    SELECT 'ocr', ocr_records, ocr_duplicates + ocr_rejected FROM latest_import()
 )
 
 SELECT input, records, rejected, round(rejected / records, 4) AS rate

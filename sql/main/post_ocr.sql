@@ -14,5 +14,6 @@ SELECT
     source_file,
     record_index
 FROM staging.ocr_records
-WHERE reject_reason IS NULL
+-- The record kept for its post, when the post was loaded (else it is a reject).
+WHERE is_kept AND post_id IN (SELECT post_id FROM main.posts)
 ORDER BY post_id

@@ -4,6 +4,28 @@
 -- A CSV record can span several lines (quoted newlines): `line` is where it starts,
 -- `last_line` where it ends. `source_file` is the snapshot (or --csv file) it is in: a
 -- duplicate_post names the line kept in the same file.
+-- An OCR record is rejected for the first rule it breaks: something wrong with the
+-- record itself, then a post that was not loaded, then another record kept for its post.
+WITH ocr_judged AS (
+    SELECT
+        records.*,
+        CASE
+            WHEN records.record_reason IS NOT NULL THEN records.record_reason
+            WHEN posts.post_id IS NULL THEN 'ocr_unknown_post'
+            WHEN NOT records.is_kept THEN 'ocr_duplicate'
+        END AS reason,
+        CASE
+            WHEN records.record_reason IS NOT NULL THEN records.record_message
+            WHEN posts.post_id IS NULL THEN 'post ' || CAST(records.post_id AS VARCHAR)
+                || ' is not in the master CSV (or was rejected there)'
+            WHEN NOT records.is_kept THEN 'duplicate OCR record for post '
+                || CAST(records.post_id AS VARCHAR) || '; kept record '
+                || CAST(records.kept_record_index AS VARCHAR) || ' of ' || records.kept_file
+        END AS message
+    FROM staging.ocr_records AS records
+    LEFT JOIN main.posts AS posts USING (post_id)
+)
+
 SELECT
     'csv' AS input, 'post' AS entity, snapshots.path AS source_file, problems.line,
     problems.last_line, NULL::BIGINT AS record_index, NULL::INTEGER AS slide_index,
@@ -33,10 +55,9 @@ FROM staging.slide_rejects AS parts
 UNION ALL BY NAME
 SELECT
     'ocr' AS input, 'ocr_record' AS entity, source_file, NULL::BIGINT AS line, record_index,
-    NULL::INTEGER AS slide_index, post_id, reject_reason AS reason, reject_message AS message,
-    raw_text, NULL::BIGINT AS kept_line
-FROM staging.ocr_records
-WHERE reject_reason IS NOT NULL
+    NULL::INTEGER AS slide_index, post_id, reason, message, raw_text, NULL::BIGINT AS kept_line
+FROM ocr_judged
+WHERE reason IS NOT NULL
 
 UNION ALL BY NAME
 SELECT

@@ -1,8 +1,8 @@
 -- Every well-formed record of one CSV file (a snapshot), typed and cleaned, with the first
--- rule it breaks (if any). Raw text columns (hashtags, sound) are kept exactly as written.
--- A post cannot be created after the export that lists it was taken: created_at is
--- compared with the snapshot's observed_at (raw.parse_input), allowing a day of clock
--- skew between the scraper and the machine that took the snapshot.
+-- rule it breaks (if any). Raw text columns (hashtags, sound) are kept exactly as written
+-- (an empty one is NULL). A post cannot be created after the export that lists it was
+-- taken: created_at is compared with the snapshot's observed_at (raw.parse_input),
+-- allowing a day of clock skew between the scraper and the machine that took the snapshot.
 WITH records AS (
     SELECT
         record_no,
@@ -24,6 +24,7 @@ WITH records AS (
         slides,
         tikdb_slide_list_is_clean(slides) AS slide_list_clean,
         tikdb_blank_null(source) AS source,
+        tikdb_blank_null(video_id) AS video_id_raw,
         field_newlines
     FROM raw.csv_records
 ),
@@ -58,6 +59,9 @@ judged AS (
             WHEN regexp_matches(post_url_raw, '^https?://(?:www\.|vm\.|vt\.)?tiktok\.com/(?:t/)?[A-Za-z0-9]{6,12}/?$')
                 THEN 'short_link'
             WHEN post_id IS NULL THEN 'bad_post_url'
+            -- The id comes from post_url; an id column that says otherwise is never trusted
+            -- over it, nor silently overruled: the row is rejected.
+            WHEN video_id_raw IS NOT NULL AND video_id_raw <> url_parts.video_id THEN 'id_mismatch'
             WHEN account IS NOT NULL AND lower(account) <> url_handle THEN 'account_mismatch'
             WHEN created_date IS NULL OR created_time IS NULL OR created_at IS NULL THEN 'bad_created_at'
             WHEN created_at < TIMESTAMP '2016-01-01' OR created_at > (SELECT observed_at FROM raw.parse_input) + INTERVAL 1 DAY
@@ -109,6 +113,8 @@ SELECT
             || ') that cannot be resolved offline; export the full /@account/video/<id> URL'
         WHEN 'bad_post_url' THEN 'post_url is not a TikTok post URL with a 19-digit video id: '
             || post_url_raw
+        WHEN 'id_mismatch' THEN 'video_id "' || video_id_raw || '" differs from the id '
+            || url_parts.video_id || ' in post_url; correct the id column or the URL'
         WHEN 'account_mismatch' THEN 'account "' || account || '" differs from the handle "'
             || url_handle || '" in post_url'
         WHEN 'bad_created_at' THEN 'created_date/created_time "' || coalesce(created_date, '')

@@ -6,8 +6,8 @@ SELECT
     va_list,
     total_views,
     max_views,
-    first_used_at,
-    last_used_at
+    first_post_at,
+    last_post_at
 FROM main.slide_reuse
 ORDER BY posts DESC, total_views DESC, image_id
 LIMIT $limit

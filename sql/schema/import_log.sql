@@ -4,7 +4,8 @@
 --                  csv_loaded counts observations, one per post per snapshot)
 --   slide_parts  = slides_loaded + slides_rejected
 --   ocr_records  = ocr_loaded + ocr_duplicates + ocr_rejected
--- `*_records` come from reading the inputs, the rest from the published tables.
+-- `*_records` and the file facts come from reading the inputs, `slide_parts` from the
+-- slide lists of the loaded posts, the other counts from the published tables.
 CREATE TABLE IF NOT EXISTS main.import_log (
     run_id VARCHAR NOT NULL,
     started_at TIMESTAMP NOT NULL,

@@ -1,5 +1,9 @@
--- Every OCR record, typed, with the first rule it breaks (if any). Duplicate records of
--- one post: the most recent OCR run (timestamp) wins; ties go to the later file/record.
+-- Every OCR record, typed, with what is wrong with the record itself (if anything) and,
+-- for a record that names a post, whether it is the one kept for that post. Whether the
+-- post was loaded is a question for the main layer (main.post_ocr, main.rejects): this
+-- layer reads only raw and staging.
+-- Several records of one post: the most recent OCR run (timestamp) wins, a timestamp
+-- that is not a time counting as the oldest; ties go to the later file/record.
 WITH records AS (
     SELECT
         *,
@@ -10,14 +14,12 @@ WITH records AS (
 
 judged AS (
     SELECT
-        records.*,
+        *,
         CASE
-            WHEN records.problem_reason IS NOT NULL THEN records.problem_reason
-            WHEN records.post_id IS NULL THEN 'ocr_bad_post_url'
-            WHEN posts.post_id IS NULL THEN 'ocr_unknown_post'
-        END AS reason
+            WHEN problem_reason IS NOT NULL THEN problem_reason
+            WHEN post_id IS NULL THEN 'ocr_bad_post_url'
+        END AS record_reason
     FROM records
-    LEFT JOIN main.posts AS posts USING (post_id)
 ),
 
 winners AS (
@@ -28,28 +30,24 @@ winners AS (
             struct_pack(ocr_at := coalesce(ocr_at, TIMESTAMP '0001-01-01'), f := source_file, i := record_index)
         ) AS kept
     FROM judged
-    WHERE reason IS NULL
+    WHERE record_reason IS NULL
     GROUP BY post_id
 )
 
 SELECT
-    judged.* EXCLUDE (reason, problem_reason, problem_message),
-    CASE
-        WHEN judged.reason IS NOT NULL THEN judged.reason
-        WHEN winners.kept.source_file <> judged.source_file
-            OR winners.kept.record_index <> judged.record_index THEN 'ocr_duplicate'
-    END AS reject_reason,
+    judged.* EXCLUDE (problem_reason, problem_message),
     CASE
         WHEN judged.problem_reason IS NOT NULL THEN judged.problem_message
-        WHEN judged.reason = 'ocr_bad_post_url'
+        WHEN judged.record_reason = 'ocr_bad_post_url'
             THEN 'post_url is not a TikTok post URL with a 19-digit video id: ' || coalesce(judged.post_url, '')
-        WHEN judged.reason = 'ocr_unknown_post'
-            THEN 'post ' || CAST(judged.post_id AS VARCHAR) || ' is not in the master CSV (or was rejected there)'
-        WHEN winners.kept.source_file <> judged.source_file
-            OR winners.kept.record_index <> judged.record_index
-            THEN 'duplicate OCR record for post ' || CAST(judged.post_id AS VARCHAR)
-                || '; kept record ' || CAST(winners.kept.record_index AS VARCHAR)
-                || ' of ' || winners.kept.source_file
-    END AS reject_message
+    END AS record_message,
+    -- The record kept for its post (among the records with nothing wrong with them).
+    winners.kept.source_file AS kept_file,
+    winners.kept.record_index AS kept_record_index,
+    coalesce(
+        winners.kept.source_file = judged.source_file AND winners.kept.record_index = judged.record_index,
+        false
+    ) AS is_kept
 FROM judged
-LEFT JOIN winners USING (post_id)
+LEFT JOIN winners
+    ON judged.record_reason IS NULL AND winners.post_id = judged.post_id

@@ -1,7 +1,8 @@
 -- materialized: table (an aggregate, computed once at build time so queries are instant)
 -- One row per OCR text (text_hash) that appears, identical and non-blank, on more than
--- one post: the same hook reused. va_id is the account's VA (accounts.va_id). Lists are
--- ordered by post time, so post_ids[i] and views_per_post[i] belong together.
+-- one post: the same hook reused. va_list holds the accounts' VAs (accounts.va_id).
+-- post_ids and views_per_post are in post time order, so post_ids[i] and
+-- views_per_post[i] belong together; account_list and va_list are sorted by name.
 WITH texts AS (
     SELECT
         ocr.text_hash,

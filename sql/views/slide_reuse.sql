@@ -1,8 +1,10 @@
 -- materialized: table (an aggregate, computed once at build time so queries are instant)
 -- One row per slide image (image_id) used in more than one post: which posts, accounts
--- and VAs used it and the views each use got. A use is one post (an image repeated inside
--- one post counts once); va_id is the account's VA (accounts.va_id). Lists are ordered by
--- the time of the use, so post_ids[i], views_per_use[i] and used_at[i] belong together.
+-- and VAs used it and the views each of those posts got (an image repeated inside one
+-- post counts once); va_list holds the accounts' VAs (accounts.va_id). post_ids and
+-- views_per_post are in post time order, so post_ids[i] and views_per_post[i] belong
+-- together; account_list and va_list are sorted by name. Column names follow
+-- ocr_text_reuse: the same ideas, the same names.
 WITH candidate_hashes AS (
     -- Most images appear once; find the reused ones on slides alone before joining.
     -- Used by two posts or more = two different post ids: min <> max gives the same
@@ -51,9 +53,9 @@ reused AS (
         CAST(sum(views) AS BIGINT) AS total_views,
         max(views) AS max_views,
         list(post_id ORDER BY created_at, post_id) AS post_ids,
-        list(views ORDER BY created_at, post_id) AS views_per_use,
-        min(created_at) AS first_used_at,
-        max(created_at) AS last_used_at
+        list(views ORDER BY created_at, post_id) AS views_per_post,
+        min(created_at) AS first_post_at,
+        max(created_at) AS last_post_at
     FROM uses
     GROUP BY image_id
     HAVING count(*) > 1
@@ -68,8 +70,8 @@ SELECT
     coalesce(va_list, []) AS va_list,
     total_views,
     max_views,
-    views_per_use,
+    views_per_post,
     post_ids,
-    first_used_at,
-    last_used_at
+    first_post_at,
+    last_post_at
 FROM reused

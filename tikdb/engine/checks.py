@@ -8,6 +8,11 @@ Each rule is ``sql/checks/<table>__<rule>.sql``: a SELECT returning the offendin
 
 ``error`` rules block publishing; ``warn`` rules are reported. Thresholds are DuckDB
 variables (``getvariable('tikdb_max_reject_rate')``) set from ``CheckSettings``.
+
+A file whose name starts with ``_`` is not a rule. ``sql/checks/_macros.sql`` holds what
+the rules share (e.g. ``latest_import()``) as TEMP macros, created on the connection
+before the rules run: the rules also run on published warehouses opened read-only, some
+written by an older tikdb, so nothing they need may have to be stored in the file.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from tikdb.errors import InputError, TikdbError, one_line
 SEVERITIES = ("error", "warn")
 SAMPLE_ROWS = 5
 _HEADER = re.compile(r"^--\s*(severity|description):\s*(.+?)\s*$", re.MULTILINE)
+NOT_A_RULE = "_"  # file-name prefix of the helper files in sql/checks/
+MACROS = "_macros.sql"
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,8 @@ def load_rules(select: str | None = None, root: Path | None = None) -> list[Rule
     folder = (root or sql_dir()) / "checks"
     rules = []
     for path in sorted(folder.glob("*.sql")):
+        if path.name.startswith(NOT_A_RULE):
+            continue
         if select and not fnmatch.fnmatchcase(path.stem, select):
             continue
         rules.append(_parse_rule(path))
@@ -118,7 +127,8 @@ def run_rules(
     steps: Steps = UNTIMED,
     profile_dir: Path | None = None,
 ) -> CheckReport:
-    """Run each rule; count its offending rows and keep the first few.
+    """Create the rules' macros (``sql/checks/_macros.sql``), then run each rule; count
+    its offending rows and keep the first few.
 
     Each rule is the step ``check <rule>`` of ``steps``; with
     ``profile_dir`` its DuckDB profile goes to ``<profile_dir>/check_<rule>.json``.
@@ -128,6 +138,12 @@ def run_rules(
     con.execute(
         "SET VARIABLE tikdb_max_unparsed_image_share = ?", [settings.max_unparsed_image_share]
     )
+    try:
+        con.execute(read_sql("checks", MACROS))
+    except duckdb.Error as exc:
+        raise TikdbError(
+            f"{sql_dir() / 'checks' / MACROS}: the check macros do not run: {one_line(exc)}"
+        ) from exc
     results = []
     for rule in rules:
         body = rule.sql.strip().rstrip(";")

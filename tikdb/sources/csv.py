@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tikdb.contract import COLUMNS
+from tikdb.contract import COLUMNS, OPTIONAL_COLUMNS
 from tikdb.errors import BuildError, InputError, one_line
 from tikdb.sources.csv_scan import WORKERS, ScanResult, scan_csv
 from tikdb.terminal import safe_text
@@ -23,7 +23,8 @@ class CsvInput:
     """A scanned master CSV, ready to be read."""
 
     scan: ScanResult
-    positions: dict[str, int]  # column name -> position in the file's header
+    # column name -> position in the file's header; an optional column only when present
+    positions: dict[str, int]
     ignored_columns: tuple[str, ...]
     parse_path: Path  # the file itself, or a clean copy without malformed records
 
@@ -50,17 +51,19 @@ def open_csv(path: Path, work_dir: Path, threads: int | None = None) -> CsvInput
 
 
 def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[str, ...]]:
-    """Map each expected column to its position by name (case and spaces ignored)."""
+    """Map each expected column, and each optional one present, to its position by name
+    (case and spaces ignored)."""
+    known = COLUMNS + OPTIONAL_COLUMNS
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
         key = name.strip().lower()
-        if key in seen and key in COLUMNS:
+        if key in seen and key in known:
             raise InputError(
                 f'{path}: column "{key}" appears twice in the header (columns {seen[key] + 1} '
                 f"and {i + 1}). Remove one of them."
             )
         seen.setdefault(key, i)
-    unknown = tuple(name for name in header if name.strip().lower() not in COLUMNS)
+    unknown = tuple(name for name in header if name.strip().lower() not in known)
     missing = [name for name in COLUMNS if name not in seen]
     if missing:
         found = f'; found unknown column "{safe_text(unknown[0])}"' if unknown else ""
@@ -71,7 +74,7 @@ def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[
             f"column{'s' if len(header) != 1 else ''}{found}). "
             f"The header must name: {','.join(COLUMNS)}."
         )
-    return {name: seen[name] for name in COLUMNS}, unknown
+    return {name: seen[name] for name in known if name in seen}, unknown
 
 
 def _write_clean_copy(scan: ScanResult, target: Path) -> Path:
@@ -131,6 +134,12 @@ def write_records(csv: CsvInput, target: Path) -> Path:
         )
         .select(
             *(pl.col(f"c{pos}").alias(name) for name, pos in csv.positions.items()),
+            # An optional column the file lacks is read as all NULL, so the models see it.
+            *(
+                pl.lit(None, pl.String).alias(name)
+                for name in OPTIONAL_COLUMNS
+                if name not in csv.positions
+            ),
             # Newlines inside the fields: must equal the lines the record spans minus one,
             # which proves that Polars and the scanner split the file the same way.
             pl.sum_horizontal(

@@ -105,8 +105,8 @@ class ReusedSlide:
     va_list: list[str]
     total_views: int | None
     max_views: int | None
-    first_used_at: datetime | None
-    last_used_at: datetime | None
+    first_post_at: datetime | None
+    last_post_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

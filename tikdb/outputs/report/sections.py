@@ -213,8 +213,8 @@ def reused_slides(slides: list[ReusedSlide]) -> Html:
             cell(", ".join(s.va_list)),
             cell(fmt_int(s.total_views), "slide.total_views"),
             cell(fmt_int(s.max_views)),
-            cell(fmt_ts(s.first_used_at.date() if s.first_used_at else None)),
-            cell(fmt_ts(s.last_used_at.date() if s.last_used_at else None)),
+            cell(fmt_ts(s.first_post_at.date() if s.first_post_at else None)),
+            cell(fmt_ts(s.last_post_at.date() if s.last_post_at else None)),
         )
         for s in slides
     ]
