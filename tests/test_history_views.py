@@ -339,7 +339,8 @@ def test_outliers_compare_with_the_accounts_median_of_the_30_days_before(con):
     assert any(n in (1, 2) and score is None for _, n, _, score in want.values())
 
 
-def test_repost_candidates_are_old_strong_outliers_not_reused_elsewhere_recently(con):
+def expected_candidates() -> list[tuple]:
+    """(post_id, views_at_age, median, score, hook_text, last_used_elsewhere_at), best first."""
     as_of = LAST_EXPORT
     scores = expected_outliers()
     by_id = {p.post_id: p for p in POSTS}
@@ -361,10 +362,16 @@ def test_repost_candidates_are_old_strong_outliers_not_reused_elsewhere_recently
         if last is not None and last >= as_of - timedelta(days=30):
             continue
         hook = post.text if post.text and post.text.strip() else None
-        want.append(
-            (post_id, views_at_age, pytest.approx(median), pytest.approx(score), hook, last)
-        )
-    want.sort(key=lambda w: (-w[3].expected, w[0]))
+        want.append((post_id, views_at_age, median, score, hook, last))
+    return sorted(want, key=lambda w: (-w[3], w[0]))
+
+
+def test_repost_candidates_are_old_strong_outliers_not_reused_elsewhere_recently(con):
+    by_id = {p.post_id: p for p in POSTS}
+    want = [
+        (pid, views, pytest.approx(median), pytest.approx(score), hook, last)
+        for pid, views, median, score, hook, last in expected_candidates()
+    ]
     got = rows(con, "FROM repost_candidates")
     assert [
         (
@@ -385,3 +392,76 @@ def test_repost_candidates_are_old_strong_outliers_not_reused_elsewhere_recently
     assert all(
         r["va_id"] == "carla" and r["views"] == by_id[r["post_id"]].observations[-1][1] for r in got
     )
+
+
+# --- the README's examples of these views, on the same fixture --------------------------
+
+
+def test_the_readme_examples_of_the_analytics_over_time_return_the_right_rows(con):
+    from test_readme_examples import EXAMPLES
+
+    def median(values):
+        known = [v for v in values if v is not None]
+        return statistics.median(known) if known else None
+
+    by_va: dict = {}
+    for post in POSTS:
+        by_va.setdefault(VAS[post.account], []).append(post)
+    growth = [
+        (
+            va,
+            sum(views_at(p, 7) is not None for p in posts),
+            median(views_at(p, 1) for p in posts),
+            median(views_at(p, 3) for p in posts),
+            median(views_at(p, 7) for p in posts),
+        )
+        for va, posts in by_va.items()
+    ]
+    growth.sort(key=lambda r: (r[4] is None, -(r[4] or 0)))
+
+    last_steps = []
+    for post in POSTS:
+        steps = list(zip(post.observations, post.observations[1:], strict=False))
+        if steps and steps[-1][1][0] == LAST_EXPORT:
+            (_, before, *_), (at, after, *_) = steps[-1]
+            hours = (at - steps[-1][0][0]).total_seconds() / 3600
+            gained = None if before is None or after is None else after - before
+            age = (at - post.created_at).total_seconds() / 3600
+            rate = None if gained is None else gained / hours
+            last_steps.append((post.post_id, post.account, age, gained, rate))
+    last_steps.sort(key=lambda r: (r[4] is None, -(r[4] or 0), r[0]))
+
+    scores = expected_outliers()
+    best = []
+    for account in sorted(VAS):
+        mine = [(pid, s) for pid, s in scores.items() if s[3] is not None]
+        mine = [
+            (pid, s)
+            for pid, s in mine
+            if next(p for p in POSTS if p.post_id == pid).account == account
+        ]
+        for pid, (views, _, median_views, score) in sorted(mine, key=lambda m: (-m[1][3], m[0]))[
+            :3
+        ]:
+            best.append((account, pid, views, median_views, round(score, 1)))
+
+    expected = {
+        "post_growth": growth,
+        "post_velocity": last_steps[:20],
+        "outliers": best,
+        "repost_candidates": [
+            (
+                next(p.account for p in POSTS if p.post_id == pid),
+                f"https://www.tiktok.com/@{next(p.account for p in POSTS if p.post_id == pid)}/video/{pid}",
+                round(score, 1),
+                hook,
+            )
+            for pid, _, _, score, hook, _ in expected_candidates()
+        ],
+    }
+    for view, want in expected.items():
+        got = con.execute(EXAMPLES[view]).fetchall()
+        assert len(want) > 1, view
+        assert got == [
+            tuple(pytest.approx(v) if isinstance(v, float) else v for v in w) for w in want
+        ], view

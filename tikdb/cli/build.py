@@ -12,14 +12,37 @@ from rich.text import Text
 
 from tikdb.cli.app import app, call, fail, stderr, stdout
 from tikdb.cli.checks_view import print_check_report
-from tikdb.contract import DEFAULT_CSV, DEFAULT_OCR, DEFAULT_OUT
+from tikdb.contract import DEFAULT_OCR, DEFAULT_OUT
 
 
 @app.command()
 def build(
     csv: Annotated[
-        Path, typer.Option(metavar="PATH", readable=False, help="The master CSV export.")
-    ] = DEFAULT_CSV,
+        Path | None,
+        typer.Option(
+            metavar="PATH",
+            readable=False,
+            help="One master CSV export, observed now. [default: data/raw/"
+            "MASTER_TIKTOK_DATABASE.csv when data/raw/snapshots/ holds no snapshot]",
+        ),
+    ] = None,
+    snapshots: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            readable=False,
+            help="Build from every snapshot in this folder (tikdb pull). "
+            "[default: data/raw/snapshots when it holds snapshots]",
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Parse every snapshot again instead of reusing the parse kept in "
+            "OUT/.tikdb-cache/.",
+        ),
+    ] = False,
     ocr: Annotated[
         Path,
         typer.Option(
@@ -80,16 +103,20 @@ def build(
 ) -> None:
     """Build the warehouse, run the blocking checks, and publish it atomically.
 
-    Example: tikdb build --csv exports/MASTER_TIKTOK_DATABASE.csv --out data/warehouse
+    Example: tikdb build --snapshots data/raw/snapshots --out data/warehouse
     """
+    if csv is not None and snapshots is not None:
+        raise fail("--csv and --snapshots cannot be used together. Pass one of them.", 2)
     if threads is not None:
         _bound_polars_threads(threads)
     from tikdb.engine.checks import CheckSettings, ChecksFailedError
     from tikdb.pipeline.build import BuildOptions
     from tikdb.pipeline.build import build as run_build
+    from tikdb.pipeline.inputs import choose_inputs
 
+    inputs = call(lambda: choose_inputs(csv, snapshots))
     options = BuildOptions(
-        csv,
+        inputs.csv_path,
         ocr,
         out,
         memory_limit=memory_limit,
@@ -97,6 +124,9 @@ def build(
         check_settings=CheckSettings(max_reject_rate=max_reject_rate),
         partition_by_month=partition_by_month,
         profile_dir=profile,
+        snapshots=inputs.snapshots,
+        snapshots_dir=inputs.snapshots_dir,
+        use_cache=not no_cache,
     )
 
     def step(name: str, seconds: float) -> None:

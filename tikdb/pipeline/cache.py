@@ -55,13 +55,12 @@ PARSER_MODULES = (
     "engine/profiling.py",
     "engine/sqlfiles.py",
     "engine/steps.py",
+    "engine/tables.py",
     "pipeline/__init__.py",
     "pipeline/parse.py",
-    "pipeline/raw.py",
     "sources/__init__.py",
     "sources/csv.py",
     "sources/csv_scan.py",
-    "sources/ocr.py",
 )
 
 

@@ -24,11 +24,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tikdb.engine.connection import connect_for_parse, default_memory_limit
-from tikdb.engine.models import PARSE_FOLDER, execution_order, load_models, run_models
+from tikdb.engine.models import (
+    PARSE_FOLDER,
+    PythonModel,
+    execution_order,
+    load_models,
+    run_models,
+)
 from tikdb.engine.sqlfiles import sql_string
 from tikdb.engine.steps import UNTIMED, Steps
+from tikdb.engine.tables import create_from_arrow
 from tikdb.errors import BuildError, one_line
-from tikdb.pipeline.raw import assert_csv_alignment, create_from_arrow, reject_text_model
 from tikdb.sources.csv import CsvInput, open_csv, write_records
 
 ROWS_FILE = "rows.parquet"
@@ -154,3 +160,57 @@ def _write_problems(csv: CsvInput, target: Path) -> None:
         schema=PROBLEMS_SCHEMA,
     )
     pq.write_table(table, target, compression="zstd")
+
+
+def reject_text_model(csv: CsvInput) -> PythonModel:
+    """The Python step that reads back the raw text of CSV records rejected in SQL."""
+    return PythonModel(
+        "raw.csv_reject_text",
+        frozenset({"parse.csv_posts", "parse.post_rows"}),
+        lambda con: _load_reject_text(con, csv),
+    )
+
+
+def _load_reject_text(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
+    rows = con.execute(
+        "SELECT record_no FROM parse.csv_posts WHERE reject_reason IS NOT NULL "
+        "UNION ALL SELECT record_no FROM parse.post_rows WHERE NOT is_kept ORDER BY 1"
+    ).fetchall()
+    record_nos = [r[0] for r in rows]
+    texts = []
+    starts, ends = csv.scan.good_starts, csv.scan.good_ends
+    with csv.path.open("rb") as f:
+        for record_no in record_nos:
+            start, end = int(starts[record_no]), int(ends[record_no])
+            f.seek(start)
+            texts.append(f.read(end - start).rstrip(b"\r\n").decode("utf-8"))
+    table = pa.table(
+        {"record_no": pa.array(record_nos, pa.int64()), "raw_text": pa.array(texts, pa.string())}
+    )
+    create_from_arrow(con, "raw.csv_reject_text", table)
+
+
+def assert_csv_alignment(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
+    """Prove that the CSV parser saw exactly the records the scanner found.
+
+    Same number of records, and in each one as many newlines inside fields as the record
+    has extra lines. A mismatch would put wrong line numbers on rows, so it stops the build.
+    """
+    expected = len(csv.scan.good_starts)
+    # A side that ran out of records is padded with NULLs, hence IS DISTINCT FROM.
+    got, misaligned, first_bad = con.execute(
+        "SELECT count(*), count(*) FILTER (misaligned), min(record_no) FILTER (misaligned) "
+        "FROM (SELECT record_no, field_newlines IS DISTINCT FROM line_span - 1 AS misaligned "
+        "FROM parse.csv_posts)"
+    ).fetchone()
+    if got != expected or misaligned:
+        lines = csv.scan.good_lines
+        if first_bad is not None and first_bad < len(lines):
+            where = f"near line {int(lines[first_bad])}"
+        else:
+            where = ""
+        raise BuildError(
+            f"{csv.path}: the CSV parser read {got} records but the scanner found {expected} "
+            f"{where}; the line numbers would be wrong, so nothing was published. "
+            "Please report this with the file."
+        )

@@ -4,9 +4,7 @@
 ``raw.snapshots`` (one row per snapshot, or the one --csv file),
 ``raw.snapshot_rows`` (a view over the parsed rows of every snapshot, see
 tikdb.pipeline.parse), ``raw.csv_problems`` (records the scanner found malformed),
-``raw.ocr_records`` and ``raw.ocr_file_problems``. Also the two steps of a parse that go
-back to the CSV's bytes: the raw text of records the SQL rules reject, and the proof that
-the parser and the scanner split the file the same way.
+``raw.ocr_records`` and ``raw.ocr_file_problems``.
 """
 
 from __future__ import annotations
@@ -21,10 +19,8 @@ import duckdb
 import pyarrow as pa
 
 from tikdb import __version__
-from tikdb.engine.models import PythonModel
 from tikdb.engine.sqlfiles import read_sql, sql_string
-from tikdb.errors import BuildError
-from tikdb.sources.csv import CsvInput
+from tikdb.engine.tables import create_from_arrow, insert_from_arrow
 from tikdb.sources.ocr import OcrInput
 
 if TYPE_CHECKING:
@@ -95,7 +91,7 @@ def load_raw(
             }
         ]
     )
-    _insert_from_arrow(con, "memory.raw.build", build_row)
+    insert_from_arrow(con, "memory.raw.build", build_row)
     snapshots = pa.table(
         {
             "snapshot_no": pa.array(range(1, len(files) + 1), pa.int32()),
@@ -142,26 +138,6 @@ def _snapshots_sha256(files: list[SnapshotFile], parsed: list[Parsed]) -> str:
     return digest.hexdigest()
 
 
-def create_from_arrow(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    """``CREATE TABLE name`` with the Arrow table's rows and types."""
-    _from_arrow(con, f"CREATE TABLE {name} AS SELECT * FROM {{view}}", table)
-
-
-def _insert_from_arrow(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    """Insert the Arrow table's rows into an existing table, by column name (cast to the
-    table's types)."""
-    _from_arrow(con, f"INSERT INTO {name} BY NAME SELECT * FROM {{view}}", table)
-
-
-def _from_arrow(con: duckdb.DuckDBPyConnection, statement: str, table: pa.Table) -> None:
-    view = "_tikdb_arrow_input"
-    con.register(view, table)
-    try:
-        con.execute(statement.format(view=view))
-    finally:
-        con.unregister(view)
-
-
 def _combined_sha256(ocr: OcrInput) -> str | None:
     """One digest over the OCR files (path and content hash of each, in order)."""
     if not ocr.files:
@@ -170,57 +146,3 @@ def _combined_sha256(ocr: OcrInput) -> str | None:
     for f in ocr.files:
         digest.update(f"{f.path.relative_to(ocr.root)}\0{f.sha256}\n".encode())
     return digest.hexdigest()
-
-
-def reject_text_model(csv: CsvInput) -> PythonModel:
-    """The Python step that reads back the raw text of CSV records rejected in SQL."""
-    return PythonModel(
-        "raw.csv_reject_text",
-        frozenset({"parse.csv_posts", "parse.post_rows"}),
-        lambda con: _load_reject_text(con, csv),
-    )
-
-
-def _load_reject_text(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
-    rows = con.execute(
-        "SELECT record_no FROM parse.csv_posts WHERE reject_reason IS NOT NULL "
-        "UNION ALL SELECT record_no FROM parse.post_rows WHERE NOT is_kept ORDER BY 1"
-    ).fetchall()
-    record_nos = [r[0] for r in rows]
-    texts = []
-    starts, ends = csv.scan.good_starts, csv.scan.good_ends
-    with csv.path.open("rb") as f:
-        for record_no in record_nos:
-            start, end = int(starts[record_no]), int(ends[record_no])
-            f.seek(start)
-            texts.append(f.read(end - start).rstrip(b"\r\n").decode("utf-8"))
-    table = pa.table(
-        {"record_no": pa.array(record_nos, pa.int64()), "raw_text": pa.array(texts, pa.string())}
-    )
-    create_from_arrow(con, "raw.csv_reject_text", table)
-
-
-def assert_csv_alignment(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
-    """Prove that the CSV parser saw exactly the records the scanner found.
-
-    Same number of records, and in each one as many newlines inside fields as the record
-    has extra lines. A mismatch would put wrong line numbers on rows, so it stops the build.
-    """
-    expected = len(csv.scan.good_starts)
-    # A side that ran out of records is padded with NULLs, hence IS DISTINCT FROM.
-    got, misaligned, first_bad = con.execute(
-        "SELECT count(*), count(*) FILTER (misaligned), min(record_no) FILTER (misaligned) "
-        "FROM (SELECT record_no, field_newlines IS DISTINCT FROM line_span - 1 AS misaligned "
-        "FROM parse.csv_posts)"
-    ).fetchone()
-    if got != expected or misaligned:
-        lines = csv.scan.good_lines
-        if first_bad is not None and first_bad < len(lines):
-            where = f"near line {int(lines[first_bad])}"
-        else:
-            where = ""
-        raise BuildError(
-            f"{csv.path}: the CSV parser read {got} records but the scanner found {expected} "
-            f"{where}; the line numbers would be wrong, so nothing was published. "
-            "Please report this with the file."
-        )
