@@ -20,15 +20,7 @@ def invoke(*args: str):
 
 
 def build_args(tmp_path, csv_path):
-    return [
-        "build",
-        "--csv",
-        str(csv_path),
-        "--ocr",
-        str(tmp_path / "ocr"),
-        "--out",
-        str(tmp_path / "wh"),
-    ]
+    return ["build", "--csv", str(csv_path), "--out", str(tmp_path / "wh")]
 
 
 def test_build_verbose_prints_each_phase_then_its_timed_steps(tmp_path, rows):
@@ -74,7 +66,7 @@ def test_build_succeeds_with_a_plain_summary(tmp_path, rows):
         "import_log\t1",
     ]
     assert lines[-1].startswith(f"built {tmp_path / 'wh' / 'tikdb.duckdb'} in ")
-    assert result.stderr == f"Warning: {tmp_path / 'ocr'}: no such folder; building without OCR\n"
+    assert result.stderr == ""
 
 
 @pytest.mark.parametrize(
@@ -194,3 +186,24 @@ def test_build_threads_also_bound_polars(tmp_path, rows, threads, env, expected)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == f"pool {expected}"
+
+
+def test_another_csv_without_ocr_leaves_the_sample_ocr_out(tmp_path, rows, monkeypatch):
+    from pathlib import Path
+
+    from conftest import query
+
+    from tikdb.contract import DEFAULT_OCR
+
+    repo = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(repo)
+    assert (repo / DEFAULT_OCR).is_dir()  # the sample's OCR is there to be picked up wrongly
+    csv_path = write_csv(tmp_path / "m.csv", rows)
+    result = invoke(*build_args(tmp_path, csv_path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    db = tmp_path / "wh" / "tikdb.duckdb"
+    assert query(db, "SELECT ocr_path, ocr_found, ocr_records FROM import_log") == [
+        (None, False, 0)
+    ]
+    assert query(db, "SELECT count(*) FROM rejects") == [(0,)]

@@ -64,7 +64,7 @@ def physical_line(path: Path, number: int) -> str:
     return path.read_bytes().split(b"\r\n")[number - 1].decode("utf-8")
 
 
-def build_case(tmp_path: Path, csv_path: Path, ocr: Path = NO_OCR):
+def build_case(tmp_path: Path, csv_path: Path, ocr: Path | None = None):
     return run_build(tmp_path, csv_path, ocr)
 
 
@@ -150,17 +150,16 @@ def snapshot(out: Path) -> dict[str, str]:
     return files
 
 
-def cli_build(csv_path: Path, out: Path, ocr: Path = NO_OCR):
-    return runner.invoke(
-        app, ["build", "--csv", str(csv_path), "--ocr", str(ocr), "--out", str(out)]
-    )
+def cli_build(csv_path: Path, out: Path, ocr: Path | None = None):
+    with_ocr = [] if ocr is None else ["--ocr", str(ocr)]
+    return runner.invoke(app, ["build", "--csv", str(csv_path), *with_ocr, "--out", str(out)])
 
 
 @pytest.fixture(scope="module")
 def good_warehouse(tmp_path_factory) -> Path:
     """A warehouse built from csv/good_master.csv, to be copied by each test."""
     tmp = tmp_path_factory.mktemp("good")
-    result = run_build(tmp, CSV / "good_master.csv", NO_OCR)
+    result = run_build(tmp, CSV / "good_master.csv")
     assert result.table_rows["posts"] == 4
     return result.out_dir
 
@@ -176,7 +175,7 @@ def published(tmp_path, good_warehouse) -> Path:
 def reference_posts(tmp_path_factory) -> list[tuple]:
     """The posts table built from csv/crlf.csv (rows 1-3, the plain real format)."""
     tmp = tmp_path_factory.mktemp("crlf")
-    return posts_table(run_build(tmp, CSV / "crlf.csv", NO_OCR).db_path)
+    return posts_table(run_build(tmp, CSV / "crlf.csv").db_path)
 
 
 # --- the corpus is what the generator writes ------------------------------------------------
@@ -341,7 +340,7 @@ def _unprivileged(fn):
 def _cli_unreadable(path: Path, out: Path) -> tuple[int, str, str]:
     def invoke():
         result = CliRunner().invoke(
-            app, ["build", "--csv", str(path), "--ocr", str(NO_OCR), "--out", str(out)]
+            app, ["build", "--csv", str(path), "--out", str(out)]
         )
         return [result.exit_code, result.stdout, result.stderr]
 
@@ -357,7 +356,7 @@ def test_an_unreadable_csv_is_exit_2_and_the_warehouse_is_untouched(unreadable):
 
     def library_build():
         try:
-            run_build(out.parent, path, NO_OCR, out=out)
+            run_build(out.parent, path, out=out)
         except InputError as exc:
             return str(exc)
         return "built"
@@ -378,14 +377,31 @@ def test_an_unreadable_csv_is_one_line_naming_the_file(unreadable):
     )
 
 
-def test_a_missing_ocr_folder_warns_and_builds(tmp_path):
+def test_a_missing_ocr_folder_is_exit_2_and_the_warehouse_is_untouched(published):
+    before = snapshot(published)
+    result = cli_build(CSV / "good_master.csv", published, ocr=NO_OCR)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"Error: {NO_OCR}: no such folder. Pass the OCR folder with --ocr DIR, "
+        "or leave --ocr out to build without OCR.\n"
+    )
+    assert result.stdout == ""
+    assert snapshot(published) == before
+
+
+def test_without_ocr_the_build_has_no_ocr_and_says_nothing(tmp_path):
     out = tmp_path / "wh"
-    result = cli_build(CSV / "good_master.csv", out, ocr=NO_OCR)
+    result = cli_build(CSV / "good_master.csv", out)
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"Warning: {NO_OCR}: no such folder; building without OCR\n"
+    assert result.stderr == ""
     row = log(out / "tikdb.duckdb")
-    assert (row["ocr_found"], row["ocr_files"], row["ocr_records"]) == (False, 0, 0)
-    assert row["warnings"] == [f"{NO_OCR}: no such folder; building without OCR"]
+    assert (row["ocr_path"], row["ocr_found"], row["ocr_files"], row["ocr_records"]) == (
+        None,
+        False,
+        0,
+        0,
+    )
+    assert row["warnings"] == []
     assert post_lines(out / "tikdb.duckdb") == [2, 3, 4, 5]
 
 

@@ -43,8 +43,6 @@ def test_build_on_a_terminal_shows_phases_and_a_summary(tmp_path):
             "build",
             "--csv",
             str(csv_path),
-            "--ocr",
-            str(tmp_path / "none"),
             "--out",
             str(tmp_path / "wh"),
         ]

@@ -18,16 +18,22 @@ from tikdb.contract import DEFAULT_CSV, DEFAULT_OCR, DEFAULT_OUT
 @app.command()
 def build(
     csv: Annotated[
-        Path, typer.Option(metavar="PATH", readable=False, help="The master CSV export.")
-    ] = DEFAULT_CSV,
+        Path | None,
+        typer.Option(
+            metavar="PATH",
+            readable=False,
+            help=f"The master CSV export. [default: {DEFAULT_CSV}]",
+        ),
+    ] = None,
     ocr: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             metavar="DIR",
             readable=False,
-            help="The OCR folder (by_va/<VA>/ocr_posts.json); optional.",
+            help="The OCR folder (by_va/<VA>/ocr_posts.json); optional. [default: "
+            f"{DEFAULT_OCR} if it exists, with the default CSV only; else no OCR]",
         ),
-    ] = DEFAULT_OCR,
+    ] = None,
     out: Annotated[
         Path, typer.Option(metavar="DIR", readable=False, help="The warehouse directory.")
     ] = DEFAULT_OUT,
@@ -85,12 +91,13 @@ def build(
     if threads is not None:
         _bound_polars_threads(threads)
     from tikdb.engine.checks import CheckSettings, ChecksFailedError
-    from tikdb.pipeline.build import BuildOptions
+    from tikdb.pipeline.build import BuildOptions, input_paths
     from tikdb.pipeline.build import build as run_build
 
+    csv_path, ocr_dir = input_paths(csv, ocr)
     options = BuildOptions(
-        csv,
-        ocr,
+        csv_path,
+        ocr_dir,
         out,
         memory_limit=memory_limit,
         threads=threads,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from tikdb.contract import DB_NAME, PARQUET_DIR, PUBLISHED_TABLES
+from tikdb.contract import DB_NAME, DEFAULT_CSV, DEFAULT_OCR, PARQUET_DIR, PUBLISHED_TABLES
 from tikdb.engine.checks import (
     CheckSettings,
     ChecksFailedError,
@@ -81,6 +81,22 @@ class BuildResult:
     elapsed_seconds: float
 
 
+def input_paths(csv_path: Path | None, ocr_dir: Path | None) -> tuple[Path, Path | None]:
+    """The CSV and the OCR folder a build reads, from what the command line was given.
+
+    The default OCR folder (data/raw/october_ocr_data) holds the OCR of the posts in the
+    default CSV beside it, so it applies only together with that CSV, and only if it is
+    there (OCR is optional). With another CSV and no OCR folder the build has no OCR:
+    OCR records of posts not in the CSV would only become rejects.
+    """
+    csv = DEFAULT_CSV if csv_path is None else Path(csv_path)
+    if ocr_dir is not None:
+        return csv, Path(ocr_dir)
+    if csv.resolve() == DEFAULT_CSV.resolve() and DEFAULT_OCR.is_dir():
+        return csv, DEFAULT_OCR
+    return csv, None
+
+
 def new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
@@ -97,6 +113,7 @@ def build(
     started = datetime.now(UTC).replace(tzinfo=None)
     run_id = new_run_id(started)
     out_dir = Path(options.out_dir)
+    _require_ocr_dir(options.ocr_dir)
     if options.profile_dir is not None:
         _make_profile_dir(Path(options.profile_dir))
     with publish.build_lock(out_dir):
@@ -111,6 +128,16 @@ def build(
             raise
     result.elapsed_seconds = time.perf_counter() - clock
     return result
+
+
+def _require_ocr_dir(ocr_dir: Path | None) -> None:
+    """An OCR folder that was named must be there: building without it would publish a
+    warehouse that silently lacks the OCR the user asked for."""
+    if ocr_dir is not None and not Path(ocr_dir).exists():
+        raise InputError(
+            f"{ocr_dir}: no such folder. Pass the OCR folder with --ocr DIR, "
+            "or leave --ocr out to build without OCR."
+        )
 
 
 def _make_profile_dir(path: Path) -> None:
