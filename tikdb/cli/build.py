@@ -150,6 +150,7 @@ def _print_build_summary(result, rich: bool) -> None:
             typer.echo(f"{name}\t{rows}")
         for input_name, reason, count in result.rejects_by_reason:
             typer.echo(f"rejects\t{input_name}\t{reason}\t{count}")
+        _print_failed_checks(result, rich)
         typer.echo(f"built {result.db_path} in {result.elapsed_seconds:.2f}s")
         return
     tables = Table(title="Published tables", title_justify="left")
@@ -166,4 +167,12 @@ def _print_build_summary(result, rich: bool) -> None:
         for input_name, reason, count in result.rejects_by_reason:
             rejects.add_row(Text(input_name), Text(reason), f"{count:,}")
         stdout.print(rejects)
+    _print_failed_checks(result, rich)
     stdout.print(Text(f"Built {result.db_path} in {result.elapsed_seconds:.2f} s"))
+
+
+def _print_failed_checks(result, rich: bool) -> None:
+    """The rules that failed (warn rules: the build was published), as `tikdb check`
+    prints them."""
+    if any(not r.passed for r in result.checks.results):
+        print_check_report(result.checks, rich=rich, only_failures=True)

@@ -21,6 +21,7 @@ import duckdb
 
 from tikdb.contract import DB_NAME, DEFAULT_CSV, DEFAULT_OCR, PARQUET_DIR, PUBLISHED_TABLES
 from tikdb.engine.checks import (
+    CheckReport,
     CheckSettings,
     ChecksFailedError,
     load_rules,
@@ -79,6 +80,8 @@ class BuildResult:
     rejects_by_reason: list[tuple[str, str, int]]
     warnings: list[str]
     elapsed_seconds: float
+    # Every rule's result; the build was published, so only warn rules can have failed.
+    checks: CheckReport = field(default_factory=lambda: CheckReport([]))
 
 
 def input_paths(csv_path: Path | None, ocr_dir: Path | None) -> tuple[Path, Path | None]:
@@ -247,4 +250,5 @@ def _build_staged(
         rejects_by_reason=rejects,
         warnings=warnings,
         elapsed_seconds=0.0,
+        checks=checks,
     )
