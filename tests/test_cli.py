@@ -145,7 +145,9 @@ def test_the_installed_console_script_runs(tmp_path, rows):
     assert "posts\t6" in done.stdout.splitlines()
 
 
-@pytest.mark.parametrize("command", ["build", "check", "generate", "shell", "sql", "report"])
+@pytest.mark.parametrize(
+    "command", ["build", "check", "generate", "shell", "sql", "report", "history", "rollback"]
+)
 def test_every_command_has_help_with_an_example_and_is_in_the_readme(command):
     from pathlib import Path
 

@@ -339,9 +339,7 @@ def _unprivileged(fn):
 
 def _cli_unreadable(path: Path, out: Path) -> tuple[int, str, str]:
     def invoke():
-        result = CliRunner().invoke(
-            app, ["build", "--csv", str(path), "--out", str(out)]
-        )
+        result = CliRunner().invoke(app, ["build", "--csv", str(path), "--out", str(out)])
         return [result.exit_code, result.stdout, result.stderr]
 
     return tuple(_unprivileged(invoke))

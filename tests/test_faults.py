@@ -122,6 +122,7 @@ def test_sigkill_at_many_points_leaves_a_working_warehouse(tmp_path):
         p.name for p in out.iterdir() if p.name.startswith((".tikdb-staging", ".tikdb-link"))
     )
     assert leftovers == []
-    versions = [p.name for p in out.iterdir() if p.name.startswith(".v-")]
-    assert len(versions) == 1
-    assert os.readlink(out / ".current") == versions[0]
+    # The three most recent builds are kept for rollback (--keep 3), the newest published.
+    versions = sorted(p.name for p in out.iterdir() if p.name.startswith(".v-"))
+    assert len(versions) == 3
+    assert os.readlink(out / ".current") == versions[-1]

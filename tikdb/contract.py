@@ -1,5 +1,5 @@
 """The data contract: the master CSV's columns, the known sources, the default paths and
-the names of what a build publishes.
+the names of what a build publishes, and how many builds it keeps.
 
 Imports nothing heavy, so the generator, the benchmark, the readers and the commands
 agree on these facts without loading Polars or DuckDB.
@@ -55,3 +55,5 @@ PUBLISHED_TABLES = (
 )
 # Tables carried over from the previous warehouse into each new build.
 HISTORY_TABLES = ("import_log", "check_results")
+# The builds kept for `tikdb rollback`: the most recent ones, plus the published one.
+DEFAULT_KEEP = 3

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from tikdb.cli.app import app, call, fail, stderr, stdout
 from tikdb.cli.checks_view import print_check_report
-from tikdb.contract import DEFAULT_CSV, DEFAULT_OCR, DEFAULT_OUT
+from tikdb.contract import DEFAULT_CSV, DEFAULT_KEEP, DEFAULT_OCR, DEFAULT_OUT
 
 
 @app.command()
@@ -58,6 +58,15 @@ def build(
             metavar="RATE", help="Warn when more than this share of an input is rejected."
         ),
     ] = 0.02,
+    keep: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Keep the N most recent builds, and the published one, for tikdb rollback; "
+            "delete older ones.",
+        ),
+    ] = DEFAULT_KEEP,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -104,6 +113,7 @@ def build(
         check_settings=CheckSettings(max_reject_rate=max_reject_rate),
         partition_by_month=partition_by_month,
         profile_dir=profile,
+        keep=keep,
     )
 
     def step(name: str, seconds: float) -> None:

@@ -19,7 +19,14 @@ from pathlib import Path
 
 import duckdb
 
-from tikdb.contract import DB_NAME, DEFAULT_CSV, DEFAULT_OCR, PARQUET_DIR, PUBLISHED_TABLES
+from tikdb.contract import (
+    DB_NAME,
+    DEFAULT_CSV,
+    DEFAULT_KEEP,
+    DEFAULT_OCR,
+    PARQUET_DIR,
+    PUBLISHED_TABLES,
+)
 from tikdb.engine.checks import (
     CheckReport,
     CheckSettings,
@@ -38,7 +45,7 @@ from tikdb.engine.connection import (
 from tikdb.engine.models import execution_order, load_models, run_models
 from tikdb.engine.steps import StepListener, Steps
 from tikdb.errors import BuildError, InputError, one_line
-from tikdb.pipeline import publish
+from tikdb.pipeline import publish, versions
 from tikdb.pipeline.files import write_files
 from tikdb.pipeline.history import write_import_log
 from tikdb.pipeline.raw import (
@@ -69,6 +76,9 @@ class BuildOptions:
     partition_by_month: bool = False
     # Save DuckDB's JSON profile of each SQL model, check rule and Parquet write here.
     profile_dir: Path | None = None
+    # After publishing, keep this many of the most recent builds (and the published one)
+    # for `tikdb rollback`; delete older ones.
+    keep: int = DEFAULT_KEEP
 
 
 @dataclass
@@ -101,7 +111,9 @@ def input_paths(csv_path: Path | None, ocr_dir: Path | None) -> tuple[Path, Path
 
 
 def new_run_id(now: datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    """The start time to the microsecond, so run ids sort in the order builds started
+    (kept builds are pruned in that order), then a random part."""
+    return f"{now:%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
 
 
 def build(
@@ -117,9 +129,14 @@ def build(
     run_id = new_run_id(started)
     out_dir = Path(options.out_dir)
     _require_ocr_dir(options.ocr_dir)
+    versions.require_keep(options.keep)
+    # Before anything is made or changed in out_dir: is what it holds tikdb's?
+    publish.require_own(out_dir)
     if options.profile_dir is not None:
         _make_profile_dir(Path(options.profile_dir))
     with publish.build_lock(out_dir):
+        publish.require_own(out_dir)
+        publish.adopt_current(out_dir)
         publish.remove_leftovers(out_dir)
         staging = publish.new_staging(out_dir, run_id)
         try:
@@ -129,6 +146,7 @@ def build(
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        versions.prune(out_dir, options.keep)
     result.elapsed_seconds = time.perf_counter() - clock
     return result
 
