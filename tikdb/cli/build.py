@@ -12,7 +12,14 @@ from rich.text import Text
 
 from tikdb.cli.app import app, call, fail, stderr, stdout
 from tikdb.cli.checks_view import print_check_report
-from tikdb.contract import DEFAULT_CSV, DEFAULT_KEEP, DEFAULT_OCR, DEFAULT_OUT
+from tikdb.contract import (
+    DEFAULT_CSV,
+    DEFAULT_KEEP,
+    DEFAULT_MAX_SHRINK,
+    DEFAULT_OCR,
+    DEFAULT_OUT,
+    DEFAULT_REFUSE_REJECT_RATE,
+)
 
 
 @app.command()
@@ -58,6 +65,34 @@ def build(
             metavar="RATE", help="Warn when more than this share of an input is rejected."
         ),
     ] = 0.02,
+    refuse_reject_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="RATE",
+            help="Do not publish when more than this share of an input's records (or OCR "
+            "files) is rejected; 1 turns this off.",
+        ),
+    ] = DEFAULT_REFUSE_REJECT_RATE,
+    max_shrink: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="RATE",
+            help="Do not publish a build with more than this share fewer posts than the "
+            "published one.",
+        ),
+    ] = DEFAULT_MAX_SHRINK,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--allow-shrink",
+            help="Publish even with far fewer posts than the published build (a deliberate "
+            "shrink).",
+        ),
+    ] = False,
     keep: Annotated[
         int,
         typer.Option(
@@ -102,6 +137,7 @@ def build(
     from tikdb.engine.checks import CheckSettings, ChecksFailedError
     from tikdb.pipeline.build import BuildOptions, input_paths
     from tikdb.pipeline.build import build as run_build
+    from tikdb.pipeline.guards import PublishGuards
 
     csv_path, ocr_dir = input_paths(csv, ocr)
     options = BuildOptions(
@@ -114,6 +150,7 @@ def build(
         partition_by_month=partition_by_month,
         profile_dir=profile,
         keep=keep,
+        guards=PublishGuards(refuse_reject_rate, max_shrink, allow_shrink),
     )
 
     def step(name: str, seconds: float) -> None:

@@ -47,6 +47,7 @@ from tikdb.engine.steps import StepListener, Steps
 from tikdb.errors import BuildError, InputError, one_line
 from tikdb.pipeline import publish, versions
 from tikdb.pipeline.files import write_files
+from tikdb.pipeline.guards import PublishGuards, count_published_posts, refuse_worse_build
 from tikdb.pipeline.history import write_import_log
 from tikdb.pipeline.raw import (
     RAW_INPUTS,
@@ -79,6 +80,9 @@ class BuildOptions:
     # After publishing, keep this many of the most recent builds (and the published one)
     # for `tikdb rollback`; delete older ones.
     keep: int = DEFAULT_KEEP
+    # When a build that passes its checks is still not published (much worse than the
+    # published one).
+    guards: PublishGuards = field(default_factory=PublishGuards)
 
 
 @dataclass
@@ -130,6 +134,7 @@ def build(
     out_dir = Path(options.out_dir)
     _require_ocr_dir(options.ocr_dir)
     versions.require_keep(options.keep)
+    options.guards.validate()
     # Before anything is made or changed in out_dir: is what it holds tikdb's?
     publish.require_own(out_dir)
     if options.profile_dir is not None:
@@ -231,6 +236,8 @@ def _build_staged(
         store_results(con, run_id, checks)
         if not checks.ok:
             raise ChecksFailedError(checks)
+        published_posts = count_published_posts(con, Path(options.out_dir) / DB_NAME)
+        refuse_worse_build(con, run_id, Path(options.out_dir), published_posts, options.guards)
 
         report("writing")
         views = tuple(m.name.split(".", 1)[1] for m in models if m.is_published_view)
