@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import random
 import re
 import shutil
@@ -30,9 +31,13 @@ from pathlib import Path
 import numpy as np
 
 from tikdb.contract import COLUMNS
+from tikdb.errors import InputError
 
 CSV_NAME = "MASTER_TIKTOK_DATABASE.csv"
 OCR_DIR_NAME = "october_ocr_data"
+# Written beside the generated files: the generator replaces only files it wrote.
+GENERATED_MARKER = ".tikdb-generated"
+GENERATED_TEXT = "Written by tikdb generate: generated data, not a real export.\n"
 # The header of the real export, the same list the reader expects.
 HEADER = list(COLUMNS)
 
@@ -335,12 +340,15 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
     always gives byte-identical files; a ``by_va/`` folder left by an earlier run is replaced.
     Returns the counts of what was written.
 
-    Raises ``ValueError`` if ``posts`` < 1.
+    Raises ``ValueError`` if ``posts`` < 1, and ``InputError`` if ``out_dir`` holds an
+    export or OCR folder that tikdb generate did not write (it would be replaced).
     """
     if posts < 1:
         raise ValueError(f"posts must be at least 1, got {posts}")
     out_dir = Path(out_dir)
+    _require_generated(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / GENERATED_MARKER).write_text(GENERATED_TEXT, encoding="utf-8")
     rng = np.random.default_rng(seed)
     text_rng = random.Random(int(rng.integers(2**62)))
 
@@ -389,6 +397,21 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
         accounts=len(np.unique(account)),
         multiline_captions=multiline,
     )
+
+
+def _require_generated(out_dir: Path) -> None:
+    """Refuse to overwrite a master CSV or an OCR folder that this generator did not
+    write: a real export in out_dir would be lost. A folder it wrote holds its marker."""
+    if (out_dir / GENERATED_MARKER).is_file():
+        return
+    found = [name for name in (CSV_NAME, OCR_DIR_NAME) if os.path.lexists(out_dir / name)]
+    if found:
+        one = len(found) == 1
+        raise InputError(
+            f"{out_dir}: {' and '.join(found)} {'is' if one else 'are'} not written by tikdb "
+            "generate and would be replaced; nothing was changed. Generate into another "
+            f"folder, or move {'it' if one else 'them'} elsewhere."
+        )
 
 
 # === time and accounts =======================================================================
