@@ -139,3 +139,23 @@ def test_thresholds_outside_0_to_1_are_input_errors(tmp_path, guards, message):
         run_build(tmp_path, posts_csv(tmp_path, 1), guards=guards)
     assert str(caught.value) == message
     assert not (tmp_path / "warehouse").exists()
+
+
+def test_losing_the_slides_or_the_ocr_is_a_shrink_too(tmp_path, ten):
+    rows = [make_row(n) for n in range(1, 11)]
+    ocr = write_ocr(tmp_path / "ocr", {"Carla": [ocr_record(r, "hook") for r in rows[:5]]})
+    run_build(tmp_path, posts_csv(tmp_path, 10), ocr, out=ten)
+    before = tree(ten)
+    # The same posts without their OCR folder: posts with OCR 5 -> 0.
+    with pytest.raises(PublishRefusedError) as caught:
+        run_build(tmp_path, posts_csv(tmp_path, 10), out=ten)
+    assert str(caught.value) == (
+        f"{ten}: not published: the new build has 0 posts with OCR, 100% fewer than the 5 "
+        "of the published build, more than --max-shrink 0.2 allows; nothing was published. "
+        "Check the input, or pass --allow-shrink to publish it anyway."
+    )
+    # The same posts with their slides column emptied: slides 20 -> 0.
+    no_slides = write_csv(tmp_path / "no-slides.csv", [dict(r, slides="") for r in rows])
+    with pytest.raises(PublishRefusedError, match="the new build has 0 slides, 100% fewer"):
+        run_build(tmp_path, no_slides, ocr, out=ten)
+    assert tree(ten) == before

@@ -81,8 +81,8 @@ def build(
             min=0.0,
             max=1.0,
             metavar="RATE",
-            help="Do not publish a build with more than this share fewer posts than the "
-            "published one.",
+            help="Do not publish a build with more than this share fewer posts, slides or "
+            "posts with OCR than the published one.",
         ),
     ] = DEFAULT_MAX_SHRINK,
     allow_shrink: Annotated[

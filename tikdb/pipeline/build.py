@@ -47,7 +47,7 @@ from tikdb.engine.steps import StepListener, Steps
 from tikdb.errors import BuildError, InputError, one_line
 from tikdb.pipeline import publish, versions
 from tikdb.pipeline.files import write_files
-from tikdb.pipeline.guards import PublishGuards, count_published_posts, refuse_worse_build
+from tikdb.pipeline.guards import PublishGuards, count_published, refuse_worse_build
 from tikdb.pipeline.history import write_import_log
 from tikdb.pipeline.raw import (
     RAW_INPUTS,
@@ -236,8 +236,8 @@ def _build_staged(
         store_results(con, run_id, checks)
         if not checks.ok:
             raise ChecksFailedError(checks)
-        published_posts = count_published_posts(con, Path(options.out_dir) / DB_NAME)
-        refuse_worse_build(con, run_id, Path(options.out_dir), published_posts, options.guards)
+        published = count_published(con, Path(options.out_dir) / DB_NAME)
+        refuse_worse_build(con, run_id, Path(options.out_dir), published, options.guards)
 
         report("writing")
         views = tuple(m.name.split(".", 1)[1] for m in models if m.is_published_view)

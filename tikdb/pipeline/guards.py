@@ -10,8 +10,9 @@ Two rules, each with a threshold the caller can change:
   0.02): on the real export the OCR input has 43% rejects (OCR records of posts the CSV
   does not hold), which is worth a warning every day but must not stop the pipeline.
 * ``--max-shrink`` (default 0.2): the new build may not have more than this share fewer
-  posts than the published one. The master export only grows, bar a VA's accounts
-  being removed (a few percent); a partial or truncated export loses far more.
+  posts, slides or posts with OCR than the published one. The master export only
+  grows, bar a VA's accounts being removed (a few percent); a partial or truncated
+  export, an emptied column or a forgotten OCR folder loses far more.
   ``--allow-shrink`` publishes a deliberate shrink. A first build (nothing published)
   has nothing to shrink from.
 """
@@ -47,16 +48,22 @@ class PublishRefusedError(BuildError):
     """The build is complete and its checks pass, but a guard refused to publish it."""
 
 
+# The published tables whose rows a build may not lose past --max-shrink, with how a
+# message names their rows.
+SHRINK_TABLES = {"posts": "posts", "slides": "slides", "post_ocr": "posts with OCR"}
+
+
 def refuse_worse_build(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
     out_dir: Path,
-    published_posts: int | None,
+    published: dict[str, int] | None,
     guards: PublishGuards,
 ) -> None:
     """Raise PublishRefusedError when the staged build breaks a guard.
 
-    ``published_posts`` is the post count of the published build, None if there is none.
+    ``published`` holds the rows of SHRINK_TABLES in the published build, None if
+    there is none.
     """
     rates = con.execute(read_sql("guards", "reject_rates.sql"), {"run_id": run_id}).fetchall()
     over = [
@@ -70,15 +77,20 @@ def refuse_worse_build(
             f"{guards.refuse_reject_rate:g} allows; nothing was published. Fix the input, or "
             "pass --refuse-reject-rate 1 to publish it anyway."
         )
-    if published_posts and not guards.allow_shrink:
-        posts = con.execute("SELECT count(*) FROM main.posts").fetchone()[0]
-        lost = (published_posts - posts) / published_posts
+    if published is None or guards.allow_shrink:
+        return
+    for table, what in SHRINK_TABLES.items():
+        before = published.get(table, 0)
+        if not before:
+            continue
+        now = con.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
+        lost = (before - now) / before
         if lost > guards.max_shrink:
             raise PublishRefusedError(
-                f"{out_dir}: not published: the new build has {posts:,} posts, {_percent(lost)} "
-                f"fewer than the {published_posts:,} of the published build, more than "
-                f"--max-shrink {guards.max_shrink:g} allows; nothing was published. Check "
-                "the input, or pass --allow-shrink to publish it anyway."
+                f"{out_dir}: not published: the new build has {now:,} {what}, {_percent(lost)} "
+                f"fewer than the {before:,} of the published build, more than --max-shrink "
+                f"{guards.max_shrink:g} allows; nothing was published. Check the input, or "
+                "pass --allow-shrink to publish it anyway."
             )
 
 
@@ -87,9 +99,10 @@ def _percent(share: float) -> str:
     return f"{share:.1%}".replace(".0%", "%")
 
 
-def count_published_posts(con: duckdb.DuckDBPyConnection, live_db: Path) -> int | None:
-    """The posts of the published build, or None when there is none (or it cannot be
-    read: the build then says so as a warning when it carries over the history)."""
+def count_published(con: duckdb.DuckDBPyConnection, live_db: Path) -> dict[str, int] | None:
+    """The rows of SHRINK_TABLES in the published build, or None when there is none (or
+    it cannot be read: the build then says so as a warning when it carries over the
+    history)."""
     if not live_db.exists():
         return None
     try:
@@ -97,7 +110,10 @@ def count_published_posts(con: duckdb.DuckDBPyConnection, live_db: Path) -> int 
     except duckdb.Error:
         return None
     try:
-        return con.execute("SELECT count(*) FROM published.main.posts").fetchone()[0]
+        return {
+            table: con.execute(f"SELECT count(*) FROM published.main.{table}").fetchone()[0]
+            for table in SHRINK_TABLES
+        }
     except duckdb.Error:
         return None
     finally:
