@@ -315,6 +315,17 @@ def test_only_leftovers_tikdb_can_tell_it_made_are_removed(tmp_path, published):
     (published / f".tikdb-link-current-{run}").symlink_to(f".v-{run}")
     (published / f".tikdb-staging-{other}0").mkdir()  # not a run id: kept
     (published / ".tikdb-staging-20200103T000000Z-cafe00").mkdir()  # empty: removed
+    # Killed while writing the marker: only its start, removed; beside a file: kept.
+    unfinished = published / ".tikdb-staging-20200104T000000Z-cafe01"
+    unfinished.mkdir()
+    (unfinished / ".tikdb-run.tmp").write_text("20200104T00")
+    mixed = published / ".tikdb-staging-20200105T000000Z-cafe02"
+    mixed.mkdir()
+    (mixed / ".tikdb-run.tmp").write_text("20200105T00")
+    (mixed / "notes.txt").write_text("mine")
+    wrong = published / ".tikdb-staging-20200106T000000Z-cafe03"
+    wrong.mkdir()
+    (wrong / ".tikdb-run").write_text("20200101T000000Z-dead00\n")  # another run's marker
 
     run_build(tmp_path, tmp_path / "master.csv", out=published)
     for rel, data in theirs.items():
@@ -325,3 +336,6 @@ def test_only_leftovers_tikdb_can_tell_it_made_are_removed(tmp_path, published):
     assert not os.path.lexists(published / f".tikdb-staging-{run}")
     assert not os.path.lexists(published / f".tikdb-link-current-{run}")
     assert not os.path.lexists(published / ".tikdb-staging-20200103T000000Z-cafe00")
+    assert not os.path.lexists(unfinished)
+    assert (mixed / "notes.txt").read_text() == "mine"
+    assert (wrong / ".tikdb-run").is_file()

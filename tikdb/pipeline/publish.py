@@ -23,7 +23,8 @@ whatever a crashed one left behind.
 
 tikdb deletes and replaces only what it can tell it made: the two fixed links with
 their exact targets, a ``.current`` link to a ``.v-<run>`` folder, folders holding a
-``.tikdb-run`` marker with their own run id (or empty ones under its names), and its
+``.tikdb-run`` marker with their own run id (or, under its names, holding no more than
+the start of that marker: a build killed while making its staging area), and its
 temporary links. An ``OUT`` whose managed names hold anything else is refused before
 anything is touched. A warehouse of the previous tikdb version (the same links, no
 markers) is recognised by its links, and its published folder is given its marker.
@@ -50,6 +51,7 @@ CURRENT = ".current"
 LOCK_NAME = ".tikdb-build.lock"
 LOG_NAME = ".tikdb-publish.log"
 MARKER = ".tikdb-run"
+MARKER_TMP = f"{MARKER}.tmp"
 STAGING_PREFIX = ".tikdb-staging-"
 VERSION_PREFIX = ".v-"
 LINK_PREFIX = ".tikdb-link-"
@@ -162,13 +164,21 @@ def _marked(path: Path, run_id: str) -> bool:
         return False
 
 
-def _empty_dir(path: Path) -> bool:
+def _unfinished(path: Path, run_id: str) -> bool:
+    """A real directory holding at most the start of tikdb's marker for this run id: what
+    a build killed while making its staging area leaves. Removing it loses nothing."""
     if path.is_symlink() or not path.is_dir():
         return False
+    expected = f"{run_id}\n".encode()
     try:
-        return not any(path.iterdir())
+        for child in path.iterdir():
+            if child.name not in (MARKER, MARKER_TMP) or child.is_symlink():
+                return False
+            if not (child.is_file() and expected.startswith(child.read_bytes())):
+                return False
     except OSError:
         return False
+    return True
 
 
 def kept_runs(out_dir: Path) -> list[str]:
@@ -199,12 +209,14 @@ def adopt_current(out_dir: Path) -> None:
 
 
 def _write_marker(folder: Path, run_id: str) -> None:
-    fd = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    try:
-        os.write(fd, f"{run_id}\n".encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Write the marker whole or not at all: a temporary file renamed into place."""
+    tmp = folder / MARKER_TMP
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(f"{run_id}\n".encode())
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, folder / MARKER)
 
 
 # --- the lock, the staging area, the leftovers ------------------------------------------------
@@ -249,11 +261,12 @@ def remove_leftovers(out_dir: Path) -> None:
         name = entry.name
         if name.startswith(STAGING_PREFIX):
             run_id = name.removeprefix(STAGING_PREFIX)
-            if is_run_id(run_id) and (_marked(entry, run_id) or _empty_dir(entry)):
+            if is_run_id(run_id) and (_marked(entry, run_id) or _unfinished(entry, run_id)):
                 _remove_marked_dir(entry)
         elif name.startswith(VERSION_PREFIX):
-            if is_run_id(name.removeprefix(VERSION_PREFIX)) and _empty_dir(entry):
-                entry.rmdir()
+            run_id = name.removeprefix(VERSION_PREFIX)
+            if is_run_id(run_id) and _unfinished(entry, run_id):
+                _remove_marked_dir(entry)
         elif (
             name.startswith(LINK_PREFIX)
             and entry.is_symlink()
@@ -273,7 +286,7 @@ def _is_own_link_target(target: str) -> bool:
 
 def _remove_marked_dir(path: Path) -> None:
     """Delete a folder tikdb made, its marker last: a crash part-way leaves a folder that
-    is still recognisably tikdb's (marked, or empty), for the next build to finish."""
+    is still recognisably tikdb's (marked, or unfinished), for the next build to finish."""
     for child in path.iterdir():
         if child.name == MARKER:
             continue
