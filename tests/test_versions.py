@@ -285,3 +285,10 @@ def test_a_warehouse_of_the_previous_version_keeps_working(tmp_path, monkeypatch
     ]
     assert versions.rollback(out).run_id == old
     assert published_posts(out) == (3, 3)
+
+
+def test_keeping_no_build_is_an_input_error(tmp_path):
+    with pytest.raises(InputError) as caught:
+        build_posts(tmp_path, tmp_path / "wh", 3, keep=0)
+    assert str(caught.value) == "--keep 0: keep at least 1 build (the published one)."
+    assert not (tmp_path / "wh").exists()
