@@ -43,8 +43,6 @@ def test_build_on_a_terminal_shows_phases_and_a_summary(tmp_path):
             "build",
             "--csv",
             str(csv_path),
-            "--ocr",
-            str(tmp_path / "none"),
             "--out",
             str(tmp_path / "wh"),
         ]
@@ -56,6 +54,10 @@ def test_build_on_a_terminal_shows_phases_and_a_summary(tmp_path):
     assert re.search(r"│ posts\s+│\s+5 │", screen), screen
     assert "Rejects by reason" in screen
     assert re.search(r"│ csv\s+│ bad_metric\s+│\s+1 │", screen), screen
+    # The warn rule that failed (1 of 6 CSV records rejected), as `tikdb check` shows it.
+    assert "Checks" in screen
+    assert re.search(r"│ rejects__rate\s+│ warn\s+│ FAIL\s+│\s+1 │", screen), screen
+    assert re.search(r"^   csv\t6\t1\t0\.1667$", screen, re.MULTILINE), screen
     assert re.search(
         rf"Built {re.escape(str(tmp_path / 'wh' / 'tikdb.duckdb'))} in \d+\.\d\d s", screen
     )

@@ -12,22 +12,35 @@ from rich.text import Text
 
 from tikdb.cli.app import app, call, fail, stderr, stdout
 from tikdb.cli.checks_view import print_check_report
-from tikdb.contract import DEFAULT_CSV, DEFAULT_OCR, DEFAULT_OUT
+from tikdb.contract import (
+    DEFAULT_CSV,
+    DEFAULT_KEEP,
+    DEFAULT_MAX_SHRINK,
+    DEFAULT_OCR,
+    DEFAULT_OUT,
+    DEFAULT_REFUSE_REJECT_RATE,
+)
 
 
 @app.command()
 def build(
     csv: Annotated[
-        Path, typer.Option(metavar="PATH", readable=False, help="The master CSV export.")
-    ] = DEFAULT_CSV,
+        Path | None,
+        typer.Option(
+            metavar="PATH",
+            readable=False,
+            help=f"The master CSV export. [default: {DEFAULT_CSV}]",
+        ),
+    ] = None,
     ocr: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             metavar="DIR",
             readable=False,
-            help="The OCR folder (by_va/<VA>/ocr_posts.json); optional.",
+            help="The OCR folder (by_va/<VA>/ocr_posts.json); optional. [default: "
+            f"{DEFAULT_OCR} if it exists, with the default CSV only; else no OCR]",
         ),
-    ] = DEFAULT_OCR,
+    ] = None,
     out: Annotated[
         Path, typer.Option(metavar="DIR", readable=False, help="The warehouse directory.")
     ] = DEFAULT_OUT,
@@ -52,6 +65,43 @@ def build(
             metavar="RATE", help="Warn when more than this share of an input is rejected."
         ),
     ] = 0.02,
+    refuse_reject_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="RATE",
+            help="Do not publish when more than this share of an input's records (or OCR "
+            "files) is rejected; 1 turns this off.",
+        ),
+    ] = DEFAULT_REFUSE_REJECT_RATE,
+    max_shrink: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="RATE",
+            help="Do not publish a build with more than this share fewer posts, slides or "
+            "posts with OCR than the published one.",
+        ),
+    ] = DEFAULT_MAX_SHRINK,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--allow-shrink",
+            help="Publish even with far fewer posts than the published build (a deliberate "
+            "shrink).",
+        ),
+    ] = False,
+    keep: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Keep the N most recent builds, and the published one, for tikdb rollback; "
+            "delete older ones.",
+        ),
+    ] = DEFAULT_KEEP,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -85,18 +135,22 @@ def build(
     if threads is not None:
         _bound_polars_threads(threads)
     from tikdb.engine.checks import CheckSettings, ChecksFailedError
-    from tikdb.pipeline.build import BuildOptions
+    from tikdb.pipeline.build import BuildOptions, input_paths
     from tikdb.pipeline.build import build as run_build
+    from tikdb.pipeline.guards import PublishGuards
 
+    csv_path, ocr_dir = input_paths(csv, ocr)
     options = BuildOptions(
-        csv,
-        ocr,
+        csv_path,
+        ocr_dir,
         out,
         memory_limit=memory_limit,
         threads=threads,
         check_settings=CheckSettings(max_reject_rate=max_reject_rate),
         partition_by_month=partition_by_month,
         profile_dir=profile,
+        keep=keep,
+        guards=PublishGuards(refuse_reject_rate, max_shrink, allow_shrink),
     )
 
     def step(name: str, seconds: float) -> None:
@@ -143,6 +197,7 @@ def _print_build_summary(result, rich: bool) -> None:
             typer.echo(f"{name}\t{rows}")
         for input_name, reason, count in result.rejects_by_reason:
             typer.echo(f"rejects\t{input_name}\t{reason}\t{count}")
+        _print_failed_checks(result, rich)
         typer.echo(f"built {result.db_path} in {result.elapsed_seconds:.2f}s")
         return
     tables = Table(title="Published tables", title_justify="left")
@@ -159,4 +214,12 @@ def _print_build_summary(result, rich: bool) -> None:
         for input_name, reason, count in result.rejects_by_reason:
             rejects.add_row(Text(input_name), Text(reason), f"{count:,}")
         stdout.print(rejects)
+    _print_failed_checks(result, rich)
     stdout.print(Text(f"Built {result.db_path} in {result.elapsed_seconds:.2f} s"))
+
+
+def _print_failed_checks(result, rich: bool) -> None:
+    """The rules that failed (warn rules: the build was published), as `tikdb check`
+    prints them."""
+    if any(not r.passed for r in result.checks.results):
+        print_check_report(result.checks, rich=rich, only_failures=True)
