@@ -334,7 +334,7 @@ SCRAPE_ROW = {
 }
 
 
-def test_invariant_checks_accept_rows_in_the_real_format():
+def test_invariant_checks_accept_hand_written_sheet_and_scrape_rows():
     for row in (SHEET_ROW, SCRAPE_ROW):
         check_row(row)
     check_row(
