@@ -66,7 +66,7 @@ def test_build_on_a_terminal_shows_phases_and_a_summary(tmp_path):
 def test_build_verbose_on_a_terminal_prints_each_step_with_its_seconds(tmp_path):
     csv_path = write_csv(tmp_path / "m.csv", [make_row(n) for n in range(1, 4)])
     argv = [sys.executable, "-m", "tikdb.cli", "build", "--csv", str(csv_path)]
-    argv += ["--ocr", str(tmp_path / "none"), "--out", str(tmp_path / "wh")]
+    argv += ["--out", str(tmp_path / "wh")]
     code, screen = run_in_terminal([*argv, "--verbose"])
     assert code == 0, screen
     for step in ("scan the CSV", "main.posts", "check posts__post_id_key", "posts.parquet"):
