@@ -117,9 +117,16 @@ def write_ocr(root: Path, by_va: dict[str, list[dict]]) -> Path:
     return root
 
 
-def run_build(tmp_path: Path, csv_path: Path, ocr_dir: Path | None = None, out: Path | None = None):
+def run_build(
+    tmp_path: Path,
+    csv_path: Path,
+    ocr_dir: Path | None = None,
+    out: Path | None = None,
+    **options,
+):
+    """Build into out (default tmp_path/warehouse); options go to BuildOptions."""
     out = out or tmp_path / "warehouse"
-    return build(BuildOptions(csv_path, ocr_dir or tmp_path / "no-ocr", out, threads=2))
+    return build(BuildOptions(csv_path, ocr_dir, out, threads=2, **options))
 
 
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -269,10 +269,33 @@ def test_readable_ocr_timestamps_give_no_warning(tmp_path):
     assert run_build(tmp_path, csv_path, ocr).warnings == []
 
 
-def test_a_missing_ocr_folder_builds_without_ocr_and_warns(tmp_path, rows):
-    result = run_build(tmp_path, write_csv(tmp_path / "master.csv", rows), tmp_path / "nowhere")
-    assert result.table_rows["post_ocr"] == 0
-    assert result.warnings == [f"{tmp_path / 'nowhere'}: no such folder; building without OCR"]
+def test_a_named_ocr_folder_that_is_missing_stops_the_build_before_out_is_made(tmp_path, rows):
+    from tikdb.errors import InputError
+
+    csv_path = write_csv(tmp_path / "master.csv", rows)
+    with pytest.raises(InputError) as caught:
+        run_build(tmp_path, csv_path, tmp_path / "nowhere")
+    assert str(caught.value) == (
+        f"{tmp_path / 'nowhere'}: no such folder. Pass the OCR folder with --ocr DIR, "
+        "or leave --ocr out to build without OCR."
+    )
+    assert not (tmp_path / "warehouse").exists()
+
+
+def test_the_sample_ocr_folder_goes_only_with_the_sample_csv(tmp_path, monkeypatch):
+    from tikdb.contract import DEFAULT_CSV, DEFAULT_OCR
+    from tikdb.pipeline.build import input_paths
+
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "exports" / "master.csv"
+    # Without the sample's OCR folder, no default OCR at all.
+    assert input_paths(None, None) == (DEFAULT_CSV, None)
+    DEFAULT_OCR.mkdir(parents=True)
+    assert input_paths(None, None) == (DEFAULT_CSV, DEFAULT_OCR)
+    assert input_paths(tmp_path / DEFAULT_CSV, None) == (tmp_path / DEFAULT_CSV, DEFAULT_OCR)
+    assert input_paths(other, None) == (other, None)
+    assert input_paths(other, tmp_path / "ocr") == (other, tmp_path / "ocr")
+    assert input_paths(None, tmp_path / "ocr") == (DEFAULT_CSV, tmp_path / "ocr")
 
 
 def test_import_log_keeps_history_across_builds(tmp_path, rows):

@@ -23,15 +23,7 @@ def invoke(*args: str):
 
 
 def build_args(tmp_path, csv_path):
-    return [
-        "build",
-        "--csv",
-        str(csv_path),
-        "--ocr",
-        str(tmp_path / "ocr"),
-        "--out",
-        str(tmp_path / "wh"),
-    ]
+    return ["build", "--csv", str(csv_path), "--out", str(tmp_path / "wh")]
 
 
 def test_build_verbose_prints_each_phase_then_its_timed_steps(tmp_path, rows):
@@ -79,7 +71,7 @@ def test_build_succeeds_with_a_plain_summary(tmp_path, rows):
         "import_log\t1",
     ]
     assert lines[-1].startswith(f"built {tmp_path / 'wh' / 'tikdb.duckdb'} in ")
-    assert result.stderr == f"Warning: {tmp_path / 'ocr'}: no such folder; building without OCR\n"
+    assert result.stderr == ""
 
 
 @pytest.mark.parametrize(
@@ -219,3 +211,59 @@ def test_build_threads_also_bound_polars(tmp_path, rows, threads, env, expected)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == f"pool {expected}"
+
+
+def test_another_csv_without_ocr_leaves_the_sample_ocr_out(tmp_path, rows, monkeypatch):
+    from pathlib import Path
+
+    from conftest import query
+
+    from tikdb.contract import DEFAULT_OCR
+
+    repo = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(repo)
+    assert (repo / DEFAULT_OCR).is_dir()  # the sample's OCR is there to be picked up wrongly
+    csv_path = write_csv(tmp_path / "m.csv", rows)
+    result = invoke(*build_args(tmp_path, csv_path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    db = tmp_path / "wh" / "tikdb.duckdb"
+    assert query(db, "SELECT ocr_path, ocr_found, ocr_records FROM import_log") == [
+        (None, False, 0)
+    ]
+    assert query(db, "SELECT count(*) FROM rejects") == [(0,)]
+
+
+def failed_rate_lines(records: int, rejected: int) -> list[str]:
+    """What `tikdb check` prints, piped, for a failed rejects__rate on the CSV."""
+    return [
+        "rejects__rate\twarn\tFAIL\t1",
+        "-- rejects__rate: the share of rejected records per input stays under "
+        "tikdb_max_reject_rate",
+        "   input\trecords\trejected\trate",
+        f"   csv\t{records}\t{rejected}\t{round(rejected / records, 4)}",
+    ]
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["piped", "verbose"])
+def test_build_summary_lists_failed_warn_rules_as_check_does(tmp_path, verbose):
+    rows = [make_row(n) for n in range(1, 6)] + [make_row(6, views="-3")]
+    csv_path = write_csv(tmp_path / "m.csv", rows)
+    args = [*build_args(tmp_path, csv_path)] + (["--verbose"] if verbose else [])
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = lines.index("rejects__rate\twarn\tFAIL\t1")
+    assert lines[start : start + 4] == failed_rate_lines(6, 1)
+    assert lines[start + 4].startswith("built ")
+    # Exactly the failed rules are listed: the same as `tikdb check` finds.
+    checked = invoke("check", "--db", str(tmp_path / "wh" / "tikdb.duckdb"))
+    assert checked.exit_code == 0
+    failed = [line for line in checked.stdout.splitlines() if "\tFAIL\t" in line]
+    assert failed == [line for line in lines if "\tFAIL\t" in line] == [lines[start]]
+
+
+def test_a_clean_build_lists_no_check(tmp_path, rows):
+    result = invoke(*build_args(tmp_path, write_csv(tmp_path / "m.csv", rows)))
+    assert result.exit_code == 0, result.output
+    assert not [line for line in result.stdout.splitlines() if "FAIL" in line or "--" in line]

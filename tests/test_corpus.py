@@ -30,6 +30,7 @@ from tikdb.cli import app
 from tikdb.contract import COLUMNS
 from tikdb.errors import InputError
 from tikdb.outputs.warehouse import check_published as check_warehouse
+from tikdb.pipeline.guards import PublishGuards
 from tikdb.pipeline.publish import LOCK_NAME
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -64,8 +65,8 @@ def physical_line(path: Path, number: int) -> str:
     return path.read_bytes().split(b"\r\n")[number - 1].decode("utf-8")
 
 
-def build_case(tmp_path: Path, csv_path: Path, ocr: Path = NO_OCR):
-    return run_build(tmp_path, csv_path, ocr)
+def build_case(tmp_path: Path, csv_path: Path, ocr: Path | None = None, **options):
+    return run_build(tmp_path, csv_path, ocr, **options)
 
 
 def log(db: Path) -> dict:
@@ -156,17 +157,17 @@ def snapshot(out: Path) -> dict[str, str]:
     return files
 
 
-def cli_build(csv_path: Path, out: Path, ocr: Path = NO_OCR):
-    return runner.invoke(
-        app, ["build", "--csv", str(csv_path), "--ocr", str(ocr), "--out", str(out)]
-    )
+def cli_build(csv_path: Path, out: Path, *options: str, ocr: Path | None = None):
+    with_ocr = [] if ocr is None else ["--ocr", str(ocr)]
+    args = ["build", "--csv", str(csv_path), *with_ocr, "--out", str(out), *options]
+    return runner.invoke(app, args)
 
 
 @pytest.fixture(scope="module")
 def good_warehouse(tmp_path_factory) -> Path:
     """A warehouse built from csv/good_master.csv, to be copied by each test."""
     tmp = tmp_path_factory.mktemp("good")
-    result = run_build(tmp, CSV / "good_master.csv", NO_OCR)
+    result = run_build(tmp, CSV / "good_master.csv")
     assert result.table_rows["posts"] == 4
     return result.out_dir
 
@@ -182,7 +183,7 @@ def published(tmp_path, good_warehouse) -> Path:
 def reference_posts(tmp_path_factory) -> list[tuple]:
     """The posts table built from csv/crlf.csv (rows 1-3, the plain real format)."""
     tmp = tmp_path_factory.mktemp("crlf")
-    return posts_table(run_build(tmp, CSV / "crlf.csv", NO_OCR).db_path)
+    return posts_table(run_build(tmp, CSV / "crlf.csv").db_path)
 
 
 # --- the corpus is what the generator writes ------------------------------------------------
@@ -243,6 +244,54 @@ def test_an_unusable_csv_is_one_line_exit_2_and_the_warehouse_is_untouched(publi
     assert result.stdout == ""
     assert snapshot(published) == before
     assert sorted(p.name for p in published.iterdir() if p.name.startswith(".tikdb-staging-")) == []
+
+
+def test_an_export_with_a_trailing_comma_on_every_row_is_not_published(published):
+    """Every record is a reject, so the blocking checks pass on an empty warehouse; the
+    reject-rate guard refuses to publish it (exit 1, one line, the warehouse as it was)."""
+    path = CSV / "trailing_comma_every_row.csv"
+    before = snapshot(published)
+    result = cli_build(path, published)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        f"Error: {published}: not published: 4 of 4 csv records were rejected (100%), more "
+        "than --refuse-reject-rate 0.5 allows; nothing was published. Fix the input, or pass "
+        "--refuse-reject-rate 1 to publish it anyway.\n"
+    )
+    assert result.stdout == ""
+    assert snapshot(published) == before
+    assert not [p for p in published.iterdir() if p.name.startswith(".tikdb-staging-")]
+
+
+def test_the_trailing_comma_export_is_refused_on_a_first_build_too(tmp_path):
+    out = tmp_path / "wh"
+    result = cli_build(CSV / "trailing_comma_every_row.csv", out)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {out}: not published: 4 of 4 csv records ")
+    assert not os.path.lexists(out / "tikdb.duckdb")
+    assert not [p for p in out.iterdir() if p.name.startswith((".v-", ".tikdb-staging-"))]
+
+
+def test_the_trailing_comma_export_publishes_only_when_both_guards_are_lifted(published):
+    path = CSV / "trailing_comma_every_row.csv"
+    before = snapshot(published)
+    # Past the reject-rate guard, the shrink guard: 4 published posts, 0 new ones.
+    result = cli_build(path, published, "--refuse-reject-rate", "1")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {published}: not published: the new build has 0 posts, 100% fewer than the "
+        "4 of the published build, more than --max-shrink 0.2 allows; nothing was published. "
+        "Check the input, or pass --allow-shrink to publish it anyway.\n"
+    )
+    assert snapshot(published) == before
+    result = cli_build(path, published, "--refuse-reject-rate", "1", "--allow-shrink")
+    assert result.exit_code == 0, result.output
+    assert query(
+        published / "tikdb.duckdb",
+        "SELECT csv_records, csv_loaded, csv_duplicates, csv_rejected FROM import_log "
+        "ORDER BY started_at DESC LIMIT 1",
+    ) == [(4, 0, 0, 4)]
+    assert {r[5] for r in rejects(published / "tikdb.duckdb")} == {"wrong_field_count"}
 
 
 def test_a_file_passed_as_the_ocr_folder_is_exit_2(published):
@@ -346,9 +395,7 @@ def _unprivileged(fn):
 
 def _cli_unreadable(path: Path, out: Path) -> tuple[int, str, str]:
     def invoke():
-        result = CliRunner().invoke(
-            app, ["build", "--csv", str(path), "--ocr", str(NO_OCR), "--out", str(out)]
-        )
+        result = CliRunner().invoke(app, ["build", "--csv", str(path), "--out", str(out)])
         return [result.exit_code, result.stdout, result.stderr]
 
     return tuple(_unprivileged(invoke))
@@ -363,7 +410,7 @@ def test_an_unreadable_csv_is_exit_2_and_the_warehouse_is_untouched(unreadable):
 
     def library_build():
         try:
-            run_build(out.parent, path, NO_OCR, out=out)
+            run_build(out.parent, path, out=out)
         except InputError as exc:
             return str(exc)
         return "built"
@@ -384,14 +431,31 @@ def test_an_unreadable_csv_is_one_line_naming_the_file(unreadable):
     )
 
 
-def test_a_missing_ocr_folder_warns_and_builds(tmp_path):
+def test_a_missing_ocr_folder_is_exit_2_and_the_warehouse_is_untouched(published):
+    before = snapshot(published)
+    result = cli_build(CSV / "good_master.csv", published, ocr=NO_OCR)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"Error: {NO_OCR}: no such folder. Pass the OCR folder with --ocr DIR, "
+        "or leave --ocr out to build without OCR.\n"
+    )
+    assert result.stdout == ""
+    assert snapshot(published) == before
+
+
+def test_without_ocr_the_build_has_no_ocr_and_says_nothing(tmp_path):
     out = tmp_path / "wh"
-    result = cli_build(CSV / "good_master.csv", out, ocr=NO_OCR)
+    result = cli_build(CSV / "good_master.csv", out)
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"Warning: {NO_OCR}: no such folder; building without OCR\n"
+    assert result.stderr == ""
     row = log(out / "tikdb.duckdb")
-    assert (row["ocr_found"], row["ocr_files"], row["ocr_records"]) == (False, 0, 0)
-    assert row["warnings"] == [f"{NO_OCR}: no such folder; building without OCR"]
+    assert (row["ocr_path"], row["ocr_found"], row["ocr_files"], row["ocr_records"]) == (
+        None,
+        False,
+        0,
+        0,
+    )
+    assert row["warnings"] == []
     assert post_lines(out / "tikdb.duckdb") == [2, 3, 4, 5]
 
 
@@ -744,11 +808,15 @@ def test_duplicate_ids_keep_the_last_line_and_name_it(tmp_path):
 # --- OCR ------------------------------------------------------------------------------------
 
 
-def ocr_case(tmp_path: Path, case: str):
-    result = build_case(tmp_path, OCR_MASTER, OCR / case)
+def ocr_case(tmp_path: Path, case: str, **options):
+    result = build_case(tmp_path, OCR_MASTER, OCR / case, **options)
     db = result.db_path
     assert post_lines(db) == [2, 3, 4, 5]
     return db
+
+
+# The reject-rate guard off, for cases that reject most of an input on purpose.
+ALL_REJECTS_PUBLISHED = PublishGuards(refuse_reject_rate=1)
 
 
 def ocr_file(case: str, va: str) -> str:
@@ -839,7 +907,7 @@ def test_ocr_shape_messages_use_json_type_names(tmp_path):
     assert query(db, "SELECT message FROM rejects") == [
         ("holds a JSON object, expected an array of OCR records",)
     ]
-    db = ocr_case(tmp_path / "b", "ocr_missing_keys")
+    db = ocr_case(tmp_path / "b", "ocr_missing_keys", guards=ALL_REJECTS_PUBLISHED)
     got = query(db, "SELECT message FROM rejects WHERE reason = 'ocr_bad_record'")
     assert got == [("is a JSON string, expected an object",)]
 
@@ -862,7 +930,8 @@ def test_ocr_not_utf8_rejects_the_file_naming_the_byte(tmp_path):
 
 
 def test_ocr_records_lacking_keys_or_not_objects_are_rejected(tmp_path):
-    db = ocr_case(tmp_path, "ocr_missing_keys")
+    # 3 of its 4 records are rejects: published only with the reject-rate guard off.
+    db = ocr_case(tmp_path, "ocr_missing_keys", guards=ALL_REJECTS_PUBLISHED)
     assert ocr_counts(db) == (1, 0, 4, 1, 0, 3)
     carla = ocr_file("ocr_missing_keys", "Carla")
     got = query(

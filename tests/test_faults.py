@@ -30,7 +30,7 @@ KILL_POINTS = 22
 PHASES = ("reading", "transforming", "checking", "writing", "publishing")
 
 
-def build_cmd(data: Path, out: Path) -> list[str]:
+def build_cmd(data: Path, out: Path, *extra: str) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -43,6 +43,7 @@ def build_cmd(data: Path, out: Path) -> list[str]:
         "--out",
         str(out),
         "--verbose",
+        *extra,
     ]
 
 
@@ -64,9 +65,10 @@ def test_sigkill_at_many_points_leaves_a_working_warehouse(tmp_path):
     started = time.perf_counter()
     subprocess.run(build_cmd(new_data, out), check=True, capture_output=True)
     duration = time.perf_counter() - started
-    # Back to the old warehouse, then kill builds of the new data at points spread from
-    # the start of the work (after the interpreter has loaded) to past the usual end.
-    subprocess.run(build_cmd(old_data, out), check=True, capture_output=True)
+    # Back to the old warehouse (a deliberate shrink), then kill builds of the new data at
+    # points spread from the start of the work (after the interpreter has loaded) to past
+    # the usual end.
+    subprocess.run(build_cmd(old_data, out, "--allow-shrink"), check=True, capture_output=True)
     before = {k: v for k, v in snapshot(out).items()}
 
     outcomes: list[int] = []
@@ -105,7 +107,9 @@ def test_sigkill_at_many_points_leaves_a_working_warehouse(tmp_path):
             import pyarrow.parquet as pq
 
             assert pq.ParquetFile(out / "parquet" / "posts.parquet").metadata.num_rows == 15000
-            subprocess.run(build_cmd(old_data, out), check=True, capture_output=True)
+            subprocess.run(
+                build_cmd(old_data, out, "--allow-shrink"), check=True, capture_output=True
+            )
             assert snapshot(out) != before  # a new run id, same data
             before = snapshot(out)
         report = check_warehouse(out / "tikdb.duckdb")
@@ -122,6 +126,7 @@ def test_sigkill_at_many_points_leaves_a_working_warehouse(tmp_path):
         p.name for p in out.iterdir() if p.name.startswith((".tikdb-staging", ".tikdb-link"))
     )
     assert leftovers == []
-    versions = [p.name for p in out.iterdir() if p.name.startswith(".v-")]
-    assert len(versions) == 1
-    assert os.readlink(out / ".current") == versions[0]
+    # The three most recent builds are kept for rollback (--keep 3), the newest published.
+    versions = sorted(p.name for p in out.iterdir() if p.name.startswith(".v-"))
+    assert len(versions) == 3
+    assert os.readlink(out / ".current") == versions[-1]

@@ -334,7 +334,7 @@ SCRAPE_ROW = {
 }
 
 
-def test_invariant_checks_accept_rows_in_the_real_format():
+def test_invariant_checks_accept_hand_written_sheet_and_scrape_rows():
     for row in (SHEET_ROW, SCRAPE_ROW):
         check_row(row)
     check_row(
@@ -595,3 +595,43 @@ def test_heavy_image_reuse_keeps_posts_valid(tmp_path, monkeypatch):
             posts_of_image[SLIDE_RE.fullmatch(url).group(3)].add(row["post_url"])
     shared = sum(len(p) for p in posts_of_image.values() if len(p) > 1)
     assert shared > 0.5 * result.slides
+
+
+@pytest.mark.parametrize(
+    ("theirs", "named"),
+    [
+        (("MASTER_TIKTOK_DATABASE.csv",), "MASTER_TIKTOK_DATABASE.csv is"),
+        (
+            ("MASTER_TIKTOK_DATABASE.csv", "october_ocr_data/by_va/Carla/ocr_posts.json"),
+            "MASTER_TIKTOK_DATABASE.csv and october_ocr_data are",
+        ),
+    ],
+)
+def test_a_real_export_in_the_folder_is_never_overwritten(tmp_path, theirs, named):
+    from typer.testing import CliRunner
+
+    from tikdb.cli import app
+
+    for rel in theirs:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"the agency's real data")
+    before = tree_bytes(tmp_path)
+    result = CliRunner().invoke(app, ["generate", str(tmp_path), "--posts", "10"])
+    assert result.exit_code == 2
+    them = "it" if len(theirs) == 1 else "them"
+    assert result.stderr == (
+        f"Error: {tmp_path}: {named} not written by tikdb generate and would be replaced; "
+        f"nothing was changed. Generate into another folder, or move {them} elsewhere.\n"
+    )
+    assert tree_bytes(tmp_path) == before
+
+
+def test_the_committed_sample_is_marked_as_generated():
+    from tikdb.contract import DEFAULT_RAW
+
+    repo = Path(__file__).resolve().parent.parent
+    assert (
+        (repo / DEFAULT_RAW / ".tikdb-generated")
+        .read_text(encoding="utf-8")
+        .startswith("Written by tikdb generate")
+    )

@@ -36,7 +36,7 @@ def test_build_from_a_snapshots_folder_then_again_from_the_cache(tmp_path):
     folder = tmp_path / "snaps"
     paths = pulled(folder, tmp_path, 3)
     out = tmp_path / "wh"
-    common = ["--snapshots", str(folder), "--out", str(out), "--ocr", str(tmp_path / "no-ocr")]
+    common = ["--snapshots", str(folder), "--out", str(out)]
     first = build(*common)
     assert first.exit_code == 0, first.output
     lines = first.stdout.splitlines()

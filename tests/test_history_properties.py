@@ -131,7 +131,7 @@ def test_a_build_from_the_cache_equals_a_build_without_it(steps):
             for label, use_cache in (("cached", True), ("parsed", False)):
                 options = BuildOptions(
                     None,
-                    root / "no-ocr",
+                    None,
                     root / label,
                     threads=2,
                     snapshots=files,

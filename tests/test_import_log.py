@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import csv_text, make_row, ocr_record, query, run_build
 
+from tikdb.pipeline.guards import PublishGuards
+
 NOT_A_URL = " not a url "
 
 
@@ -153,7 +155,9 @@ def write_file(root: Path, va: str, data: bytes) -> None:
 def seeded_build(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("every-reject")
     seeded = write_every_reject_kind(tmp / "inputs")
-    result = run_build(tmp, seeded.csv_path, seeded.ocr_dir)
+    # Mostly rejects on purpose: the publish guard would refuse such a build.
+    guards = PublishGuards(refuse_reject_rate=1)
+    result = run_build(tmp, seeded.csv_path, seeded.ocr_dir, guards=guards)
     return seeded, result.db_path
 
 

@@ -95,7 +95,7 @@ def test_a_build_publishes_the_same_tables_however_many_statements_run_at_once(
         ("one thread", 2**40, 1),
     ):
         monkeypatch.setattr(connection, "PARALLEL_MODELS_BELOW", below)
-        options = BuildOptions(csv_path, tmp_path / "no-ocr", tmp_path / label, threads=threads)
+        options = BuildOptions(csv_path, None, tmp_path / label, threads=threads)
         out = build(options).db_path
         # Without the times each build observed the posts at.
         results[label] = {

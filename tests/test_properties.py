@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tikdb.contract import COLUMNS
+from tikdb.pipeline.guards import PublishGuards
 
 BUILD_SETTINGS = settings(
     max_examples=30,
@@ -232,7 +233,8 @@ def test_every_record_is_a_post_or_a_reject_at_its_line(kinds, captions, end, fi
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "master.csv"
         path.write_bytes(bytes(exp.data))
-        db = run_build(Path(tmp), path).db_path
+        # A random mix is often mostly rejects: the reject-rate guard would refuse it.
+        db = run_build(Path(tmp), path, guards=PublishGuards(refuse_reject_rate=1)).db_path
         posts = set(query(db, "SELECT csv_line, post_id FROM posts"))
         rejects = query(
             db, "SELECT line, reason FROM rejects WHERE input = 'csv' AND entity = 'post'"

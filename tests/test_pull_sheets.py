@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from tikdb.cli import app
 from tikdb.contract import COLUMNS
+from tikdb.pipeline.guards import PublishGuards
 from tikdb.sources import sheet_values, sheets
 from tikdb.sources import snapshots as store
 
@@ -36,6 +37,9 @@ SIGN_IN = (
     b'<form action="https://accounts.google.com/ServiceLogin">Sign in</form></body></html>'
 )
 NEW_YORK = ZoneInfo("America/New_York")
+
+# Tests whose sheet is mostly rejects on purpose build with the publish guard off.
+MOSTLY_REJECTS = PublishGuards(refuse_reject_rate=1)
 
 
 @pytest.fixture
@@ -295,7 +299,8 @@ def test_formula_errors_in_a_shared_sheet_become_bad_metric_rejects(tmp_path, go
     google.on(EXPORT, Reply(200, csv_text(rows).encode(), {"Content-Type": "text/csv"}))
     assert pull("--sheet", KEY, "--snapshots", str(tmp_path / "s")).exit_code == 0
     [snapshot] = store.list_snapshots(tmp_path / "s")
-    db = run_build(tmp_path, snapshot.path).db_path
+    # Two rows in three are rejects: the publish guard would refuse such a build.
+    db = run_build(tmp_path, snapshot.path, guards=MOSTLY_REJECTS).db_path
     assert query(db, "SELECT line, reason, message FROM rejects ORDER BY line") == [
         (
             2,
@@ -730,8 +735,6 @@ def test_no_key_or_token_reaches_output_sidecars_or_the_warehouse(
             str(snapshot.path),
             "--out",
             str(tmp_path / "wh"),
-            "--ocr",
-            str(tmp_path / "none"),
         ],
     )
     assert build.exit_code == 0, build.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 from conftest import make_row, query, run_build, write_csv
 
 from tikdb.contract import COLUMNS
+from tikdb.pipeline.guards import PublishGuards
 
 FORMULA_ERRORS = ("#REF!", "#N/A", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#ERROR!")
 METRICS = ("views", "likes", "comments", "shares", "engagement", "engagement_rate")
@@ -21,7 +22,9 @@ def test_a_formula_error_in_a_metric_is_a_bad_metric_reject(tmp_path):
     broken = [(error, METRICS[i % len(METRICS)]) for i, error in enumerate(FORMULA_ERRORS)]
     for row, (error, metric) in zip(rows, broken, strict=False):
         row[metric] = error
-    db = run_build(tmp_path, write_csv(tmp_path / "m.csv", rows)).db_path
+    # All rows but one are rejects: the publish guard would refuse such a build.
+    guards = PublishGuards(refuse_reject_rate=1)
+    db = run_build(tmp_path, write_csv(tmp_path / "m.csv", rows), guards=guards).db_path
     rejects = query(db, "SELECT line, reason, message, raw_text FROM rejects ORDER BY line")
     assert [(line, reason) for line, reason, _, _ in rejects] == [
         (n, "bad_metric") for n in range(2, 2 + len(FORMULA_ERRORS))

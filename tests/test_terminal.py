@@ -43,8 +43,6 @@ def test_build_on_a_terminal_shows_phases_and_a_summary(tmp_path):
             "build",
             "--csv",
             str(csv_path),
-            "--ocr",
-            str(tmp_path / "none"),
             "--out",
             str(tmp_path / "wh"),
         ]
@@ -56,6 +54,10 @@ def test_build_on_a_terminal_shows_phases_and_a_summary(tmp_path):
     assert re.search(r"│ posts\s+│\s+5 │", screen), screen
     assert "Rejects by reason" in screen
     assert re.search(r"│ csv\s+│ bad_metric\s+│\s+1 │", screen), screen
+    # The warn rule that failed (1 of 6 CSV records rejected), as `tikdb check` shows it.
+    assert "Checks" in screen
+    assert re.search(r"│ rejects__rate\s+│ warn\s+│ FAIL\s+│\s+1 │", screen), screen
+    assert re.search(r"^   csv\t6\t1\t0\.1667$", screen, re.MULTILINE), screen
     assert re.search(
         rf"Built {re.escape(str(tmp_path / 'wh' / 'tikdb.duckdb'))} in \d+\.\d\d s", screen
     )
@@ -64,7 +66,7 @@ def test_build_on_a_terminal_shows_phases_and_a_summary(tmp_path):
 def test_build_verbose_on_a_terminal_prints_each_step_with_its_seconds(tmp_path):
     csv_path = write_csv(tmp_path / "m.csv", [make_row(n) for n in range(1, 4)])
     argv = [sys.executable, "-m", "tikdb.cli", "build", "--csv", str(csv_path)]
-    argv += ["--ocr", str(tmp_path / "none"), "--out", str(tmp_path / "wh")]
+    argv += ["--out", str(tmp_path / "wh")]
     code, screen = run_in_terminal([*argv, "--verbose"])
     assert code == 0, screen
     for step in ("scan the CSV", "main.posts", "check posts__post_id_key", "posts.parquet"):

@@ -1,5 +1,5 @@
 """The data contract: the master CSV's columns, the known sources, the default paths and
-the names of what a build publishes.
+the names of what a build publishes, and the defaults of publishing.
 
 Imports nothing heavy, so the generator, the benchmark, the readers and the commands
 agree on these facts without loading Polars or DuckDB.
@@ -62,3 +62,10 @@ PUBLISHED_TABLES = (
 )
 # Tables carried over from the previous warehouse into each new build.
 HISTORY_TABLES = ("import_log", "check_results")
+# The builds kept for `tikdb rollback`: the most recent ones, plus the published one.
+DEFAULT_KEEP = 3
+# The publish guards (tikdb/pipeline/guards.py): a build is not published when an input
+# has more than this share of its records rejected ...
+DEFAULT_REFUSE_REJECT_RATE = 0.5
+# ... or when it has more than this share fewer posts than the published build.
+DEFAULT_MAX_SHRINK = 0.2

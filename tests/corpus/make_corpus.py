@@ -252,6 +252,13 @@ def long_row() -> bytes:
 
 
 @csv_case
+def trailing_comma_every_row() -> bytes:
+    """An export that ends every data row with a comma: one field too many on every row,
+    so every record is a reject (seen from a re-saved export)."""
+    return master(*(line(row)[: -len(CRLF)] + b"," + CRLF for row in good(1, 2, 3, 4)))
+
+
+@csv_case
 def stray_quote() -> bytes:
     a, b, c = good(1, 2, 3)
     return master(a, with_fields(b, hashtags='5" tall #fyp'), c)

@@ -5,7 +5,14 @@ One module per command group; each registers its commands on the app in ``app.py
 
 from __future__ import annotations
 
-from tikdb.cli import analyst, build, check, generate, pull  # noqa: F401  (register commands)
+from tikdb.cli import (  # noqa: F401  (they register commands)
+    analyst,
+    build,
+    check,
+    generate,
+    history,
+    pull,
+)
 from tikdb.cli.app import app
 
 

@@ -12,7 +12,15 @@ from rich.text import Text
 
 from tikdb.cli.app import app, call, fail, stderr, stdout
 from tikdb.cli.checks_view import print_check_report
-from tikdb.contract import DEFAULT_OCR, DEFAULT_OUT
+from tikdb.contract import (
+    DEFAULT_CSV,
+    DEFAULT_KEEP,
+    DEFAULT_MAX_SHRINK,
+    DEFAULT_OCR,
+    DEFAULT_OUT,
+    DEFAULT_REFUSE_REJECT_RATE,
+)
+from tikdb.sources.snapshots import DEFAULT_SNAPSHOTS
 
 
 @app.command()
@@ -22,8 +30,8 @@ def build(
         typer.Option(
             metavar="PATH",
             readable=False,
-            help="One master CSV export, observed now. [default: data/raw/"
-            "MASTER_TIKTOK_DATABASE.csv when data/raw/snapshots/ holds no snapshot]",
+            help="One master CSV export, observed now. "
+            f"[default: {DEFAULT_CSV} when {DEFAULT_SNAPSHOTS} holds no snapshot]",
         ),
     ] = None,
     snapshots: Annotated[
@@ -32,7 +40,7 @@ def build(
             metavar="DIR",
             readable=False,
             help="Build from every snapshot in this folder (tikdb pull). "
-            "[default: data/raw/snapshots when it holds snapshots]",
+            f"[default: {DEFAULT_SNAPSHOTS} when it holds snapshots]",
         ),
     ] = None,
     no_cache: Annotated[
@@ -44,13 +52,14 @@ def build(
         ),
     ] = False,
     ocr: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             metavar="DIR",
             readable=False,
-            help="The OCR folder (by_va/<VA>/ocr_posts.json); optional.",
+            help="The OCR folder (by_va/<VA>/ocr_posts.json); optional. [default: "
+            f"{DEFAULT_OCR} if it exists, with the default CSV only; else no OCR]",
         ),
-    ] = DEFAULT_OCR,
+    ] = None,
     out: Annotated[
         Path, typer.Option(metavar="DIR", readable=False, help="The warehouse directory.")
     ] = DEFAULT_OUT,
@@ -75,6 +84,43 @@ def build(
             metavar="RATE", help="Warn when more than this share of an input is rejected."
         ),
     ] = 0.02,
+    refuse_reject_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="RATE",
+            help="Do not publish when more than this share of an input's records (or OCR "
+            "files) is rejected; 1 turns this off.",
+        ),
+    ] = DEFAULT_REFUSE_REJECT_RATE,
+    max_shrink: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="RATE",
+            help="Do not publish a build with more than this share fewer posts, slides or "
+            "posts with OCR than the published one.",
+        ),
+    ] = DEFAULT_MAX_SHRINK,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--allow-shrink",
+            help="Publish even with far fewer posts than the published build (a deliberate "
+            "shrink).",
+        ),
+    ] = False,
+    keep: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Keep the N most recent builds, and the published one, for tikdb rollback; "
+            "delete older ones.",
+        ),
+    ] = DEFAULT_KEEP,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -112,18 +158,21 @@ def build(
     from tikdb.engine.checks import CheckSettings, ChecksFailedError
     from tikdb.pipeline.build import BuildOptions
     from tikdb.pipeline.build import build as run_build
+    from tikdb.pipeline.guards import PublishGuards
     from tikdb.pipeline.inputs import choose_inputs
 
-    inputs = call(lambda: choose_inputs(csv, snapshots))
+    inputs = call(lambda: choose_inputs(csv, snapshots, ocr))
     options = BuildOptions(
         inputs.csv_path,
-        ocr,
+        inputs.ocr_dir,
         out,
         memory_limit=memory_limit,
         threads=threads,
         check_settings=CheckSettings(max_reject_rate=max_reject_rate),
         partition_by_month=partition_by_month,
         profile_dir=profile,
+        keep=keep,
+        guards=PublishGuards(refuse_reject_rate, max_shrink, allow_shrink),
         snapshots=inputs.snapshots,
         snapshots_dir=inputs.snapshots_dir,
         use_cache=not no_cache,
@@ -173,6 +222,7 @@ def _print_build_summary(result, rich: bool) -> None:
             typer.echo(f"{name}\t{rows}")
         for input_name, reason, count in result.rejects_by_reason:
             typer.echo(f"rejects\t{input_name}\t{reason}\t{count}")
+        _print_failed_checks(result, rich)
         typer.echo(f"built {result.db_path} in {result.elapsed_seconds:.2f}s")
         return
     tables = Table(title="Published tables", title_justify="left")
@@ -189,4 +239,12 @@ def _print_build_summary(result, rich: bool) -> None:
         for input_name, reason, count in result.rejects_by_reason:
             rejects.add_row(Text(input_name), Text(reason), f"{count:,}")
         stdout.print(rejects)
+    _print_failed_checks(result, rich)
     stdout.print(Text(f"Built {result.db_path} in {result.elapsed_seconds:.2f} s"))
+
+
+def _print_failed_checks(result, rich: bool) -> None:
+    """The rules that failed (warn rules: the build was published), as `tikdb check`
+    prints them."""
+    if any(not r.passed for r in result.checks.results):
+        print_check_report(result.checks, rich=rich, only_failures=True)

@@ -20,8 +20,16 @@ from pathlib import Path
 
 import duckdb
 
-from tikdb.contract import DB_NAME, PARQUET_DIR, PUBLISHED_TABLES
+from tikdb.contract import (
+    DB_NAME,
+    DEFAULT_CSV,
+    DEFAULT_KEEP,
+    DEFAULT_OCR,
+    PARQUET_DIR,
+    PUBLISHED_TABLES,
+)
 from tikdb.engine.checks import (
+    CheckReport,
     CheckSettings,
     ChecksFailedError,
     load_rules,
@@ -38,9 +46,10 @@ from tikdb.engine.connection import (
 from tikdb.engine.models import execution_order, load_models, run_models
 from tikdb.engine.steps import StepListener, Steps
 from tikdb.errors import BuildError, InputError, one_line
-from tikdb.pipeline import publish
+from tikdb.pipeline import publish, versions
 from tikdb.pipeline.cache import ParseCache, Parsed
 from tikdb.pipeline.files import write_files
+from tikdb.pipeline.guards import PublishGuards, count_published, refuse_worse_build
 from tikdb.pipeline.history import write_import_log
 from tikdb.pipeline.parse import parse_snapshot
 from tikdb.pipeline.raw import RAW_INPUTS, SnapshotFile, load_raw
@@ -66,6 +75,12 @@ class BuildOptions:
     partition_by_month: bool = False
     # Save DuckDB's JSON profile of each SQL model, check rule and Parquet write here.
     profile_dir: Path | None = None
+    # After publishing, keep this many of the most recent builds (and the published one)
+    # for `tikdb rollback`; delete older ones.
+    keep: int = DEFAULT_KEEP
+    # When a build that passes its checks is still not published (much worse than the
+    # published one).
+    guards: PublishGuards = field(default_factory=PublishGuards)
     # Build from these snapshots (oldest first) instead of csv_path; ``snapshots_dir`` is
     # the folder they were listed from, recorded as the build's CSV input.
     snapshots: tuple[SnapshotFile, ...] = ()
@@ -84,11 +99,31 @@ class BuildResult:
     rejects_by_reason: list[tuple[str, str, int]]
     warnings: list[str]
     elapsed_seconds: float
+    # Every rule's result; the build was published, so only warn rules can have failed.
+    checks: CheckReport = field(default_factory=lambda: CheckReport([]))
     parsed: list[Parsed] = field(default_factory=list)  # each snapshot's parse, in order
 
 
+def input_paths(csv_path: Path | None, ocr_dir: Path | None) -> tuple[Path, Path | None]:
+    """The CSV and the OCR folder a build reads, from what the command line was given.
+
+    The default OCR folder (data/raw/october_ocr_data) holds the OCR of the posts in the
+    default CSV beside it, so it applies only together with that CSV, and only if it is
+    there (OCR is optional). With another CSV and no OCR folder the build has no OCR:
+    OCR records of posts not in the CSV would only become rejects.
+    """
+    csv = DEFAULT_CSV if csv_path is None else Path(csv_path)
+    if ocr_dir is not None:
+        return csv, Path(ocr_dir)
+    if csv.resolve() == DEFAULT_CSV.resolve() and DEFAULT_OCR.is_dir():
+        return csv, DEFAULT_OCR
+    return csv, None
+
+
 def new_run_id(now: datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    """The start time to the microsecond, so run ids sort in the order builds started
+    (kept builds are pruned in that order), then a random part."""
+    return f"{now:%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
 
 
 def build(
@@ -103,9 +138,16 @@ def build(
     started = datetime.now(UTC).replace(tzinfo=None)
     run_id = new_run_id(started)
     out_dir = Path(options.out_dir)
+    _require_ocr_dir(options.ocr_dir)
+    versions.require_keep(options.keep)
+    options.guards.validate()
+    # Before anything is made or changed in out_dir: is what it holds tikdb's?
+    publish.require_own(out_dir)
     if options.profile_dir is not None:
         _make_profile_dir(Path(options.profile_dir))
     with publish.build_lock(out_dir):
+        publish.require_own(out_dir)
+        publish.adopt_current(out_dir)
         publish.remove_leftovers(out_dir)
         staging = publish.new_staging(out_dir, run_id)
         try:
@@ -118,8 +160,19 @@ def build(
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        versions.prune(out_dir, options.keep)
     result.elapsed_seconds = time.perf_counter() - clock
     return result
+
+
+def _require_ocr_dir(ocr_dir: Path | None) -> None:
+    """An OCR folder that was named must be there: building without it would publish a
+    warehouse that silently lacks the OCR the user asked for."""
+    if ocr_dir is not None and not Path(ocr_dir).exists():
+        raise InputError(
+            f"{ocr_dir}: no such folder. Pass the OCR folder with --ocr DIR, "
+            "or leave --ocr out to build without OCR."
+        )
 
 
 def _make_profile_dir(path: Path) -> None:
@@ -193,6 +246,8 @@ def _build_staged(
         store_results(con, run_id, checks)
         if not checks.ok:
             raise ChecksFailedError(checks)
+        published = count_published(con, Path(options.out_dir) / DB_NAME)
+        refuse_worse_build(con, run_id, Path(options.out_dir), published, options.guards)
 
         report("writing")
         views = tuple(m.name.split(".", 1)[1] for m in models if m.is_published_view)
@@ -231,6 +286,7 @@ def _build_staged(
         warnings=warnings,
         elapsed_seconds=0.0,
         parsed=parsed,
+        checks=checks,
     )
 
 

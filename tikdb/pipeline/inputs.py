@@ -6,40 +6,52 @@ from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
-from tikdb.contract import DEFAULT_CSV
+from tikdb.contract import DEFAULT_OCR
 from tikdb.errors import InputError
+from tikdb.pipeline.build import input_paths
 from tikdb.pipeline.raw import SnapshotFile
 from tikdb.sources.snapshots import DEFAULT_SNAPSHOTS, list_snapshots
 
 
 @dataclass(frozen=True)
-class CsvInputs:
-    """Either ``csv_path`` or ``snapshots`` (oldest first, listed from ``snapshots_dir``)."""
+class Inputs:
+    """Either ``csv_path`` or ``snapshots`` (oldest first, listed from ``snapshots_dir``),
+    and the OCR folder."""
 
     csv_path: Path | None
+    ocr_dir: Path | None
     snapshots: tuple[SnapshotFile, ...] = ()
     snapshots_dir: Path | None = None
 
 
-def choose_inputs(csv_path: Path | None, snapshots_dir: Path | None) -> CsvInputs:
-    """The CSV input of a build: the given --csv file, the given --snapshots folder, or
-    by default data/raw/snapshots/ when it holds snapshots, else the default CSV.
+def choose_inputs(
+    csv_path: Path | None, snapshots_dir: Path | None, ocr_dir: Path | None
+) -> Inputs:
+    """What a build reads: the given --csv file, the given --snapshots folder, or by
+    default data/raw/snapshots/ when it holds snapshots, else the default CSV. The
+    default OCR folder goes with the default CSV or the default snapshots folder (see
+    input_paths).
 
     The caller refuses --csv and --snapshots together. A given folder without snapshots
     is an InputError; so is a snapshot without a valid sidecar.
     """
-    if csv_path is not None:
-        return CsvInputs(Path(csv_path))
-    folder = Path(snapshots_dir) if snapshots_dir is not None else DEFAULT_SNAPSHOTS
-    files = snapshot_files(folder)
-    if files:
-        return CsvInputs(None, files, folder)
-    if snapshots_dir is not None:
-        raise InputError(
-            f"{folder}: holds no snapshots. Add exports with `tikdb pull --file PATH`, or "
-            "build from one CSV with --csv PATH."
-        )
-    return CsvInputs(DEFAULT_CSV)
+    if csv_path is None:
+        folder = Path(snapshots_dir) if snapshots_dir is not None else DEFAULT_SNAPSHOTS
+        files = snapshot_files(folder)
+        if files:
+            if ocr_dir is None and _same(folder, DEFAULT_SNAPSHOTS) and DEFAULT_OCR.is_dir():
+                ocr_dir = DEFAULT_OCR
+            return Inputs(None, ocr_dir, files, folder)
+        if snapshots_dir is not None:
+            raise InputError(
+                f"{folder}: holds no snapshots. Add exports with `tikdb pull --file PATH`, or "
+                "build from one CSV with --csv PATH."
+            )
+    return Inputs(*input_paths(csv_path, ocr_dir))
+
+
+def _same(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
 
 
 def snapshot_files(folder: Path) -> tuple[SnapshotFile, ...]:

@@ -15,12 +15,13 @@ from tikdb.terminal import safe_text
 def input_warnings(
     ocr_dir: Path | None, ignored_columns: list[tuple[Path, tuple[str, ...]]], ocr: OcrInput
 ) -> list[str]:
-    """What reading the inputs noticed: a missing or empty OCR folder, unknown columns
-    (``ignored_columns``: each CSV file read, with the header columns it ignored)."""
+    """What reading the inputs noticed: an OCR folder without OCR files, unknown columns
+    (``ignored_columns``: each CSV file read, with the header columns it ignored).
+
+    (A named OCR folder that does not exist stops the build before anything is read.)
+    """
     warnings = []
-    if ocr_dir is not None and not ocr.found:
-        warnings.append(f"{ocr_dir}: no such folder; building without OCR")
-    elif ocr.found and not ocr.files:
+    if ocr.found and not ocr.files:
         warnings.append(f"{ocr_dir}: no OCR files (by_va/*/ocr_posts.json or all_results.json)")
     for path, columns in ignored_columns:
         if columns:

@@ -23,6 +23,7 @@ so the same ``(posts, seed)`` gives byte-identical files. Imports nothing heavie
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,10 @@ from tikdb.synthetic.text import draw_sheet_text
 from tikdb.synthetic.writer import csv_file, write_ocr_folder
 
 __all__ = ["GenerateResult", "generate"]
+
+# Written beside the generated files: the generator replaces only files it wrote.
+GENERATED_MARKER = ".tikdb-generated"
+GENERATED_TEXT = "Written by tikdb generate: generated data, not a real export.\n"
 
 
 @dataclass(frozen=True)
@@ -73,12 +78,14 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
     a ``by_va/`` folder left by an earlier run is replaced. Returns the counts of what was
     written.
 
-    Raises ``ValueError`` if ``posts`` < 1 and ``InputError`` if ``out_dir`` cannot be
-    written (a file in the way, no permission, no space).
+    Raises ``ValueError`` if ``posts`` < 1, and ``InputError`` if ``out_dir`` cannot be
+    written (a file in the way, no permission, no space) or holds an export or OCR folder
+    that tikdb generate did not write (it would be replaced).
     """
     if posts < 1:
         raise ValueError(f"posts must be at least 1, got {posts}")
     out_dir = Path(out_dir)
+    _require_generated(out_dir)
     csv_path = out_dir / CSV_NAME
     ocr_dir = out_dir / OCR_DIR_NAME
     rng = np.random.default_rng(seed)
@@ -91,6 +98,7 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
     multiline = 0
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / GENERATED_MARKER).write_text(GENERATED_TEXT, encoding="utf-8")
         with csv_file(csv_path, COLUMNS) as write:
             for chunk in csv_chunks(p, slides, cast, sheet_text, text_rng):
                 write(chunk.rows, chunk.slides)
@@ -117,6 +125,21 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
         accounts=len(np.unique(p.account)),
         multiline_captions=multiline,
     )
+
+
+def _require_generated(out_dir: Path) -> None:
+    """Refuse to overwrite a master CSV or an OCR folder that this generator did not
+    write: a real export in out_dir would be lost. A folder it wrote holds its marker."""
+    if (out_dir / GENERATED_MARKER).is_file():
+        return
+    found = [name for name in (CSV_NAME, OCR_DIR_NAME) if os.path.lexists(out_dir / name)]
+    if found:
+        one = len(found) == 1
+        raise InputError(
+            f"{out_dir}: {' and '.join(found)} {'is' if one else 'are'} not written by tikdb "
+            "generate and would be replaced; nothing was changed. Generate into another "
+            f"folder, or move {'it' if one else 'them'} elsewhere."
+        )
 
 
 def _draw_posts(
