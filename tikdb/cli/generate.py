@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tikdb.cli.app import app, call
+from tikdb.cli.app import app, call, fail
 
 
 @app.command()
@@ -15,14 +15,40 @@ def generate(
     out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="Where to write the dataset.")],
     posts: Annotated[int, typer.Option(min=1, metavar="N", help="Number of posts.")] = 2000,
     seed: Annotated[int, typer.Option(metavar="S", help="Random seed; same seed, same files.")] = 0,
+    snapshots: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="K",
+            help="Write K dated exports (OUT_DIR/snapshots/, with sidecars) of the posts "
+            "as their views grow, instead of one master CSV.",
+        ),
+    ] = None,
+    every: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DURATION",
+            help="With --snapshots: the time between two exports, e.g. 1d, 12h. [default: 1d]",
+        ),
+    ] = None,
 ) -> None:
     """Write a realistic generated dataset in the real export layout.
 
-    Example: tikdb generate /tmp/sample --posts 45077 --seed 1
+    Example: tikdb generate /tmp/sample --posts 45077 --snapshots 30 --every 1d
     """
+    if every is not None and snapshots is None:
+        raise fail("--every needs --snapshots K. Pass both, or neither.", 2)
     from tikdb.synthetic import generate as run_generate
+    from tikdb.synthetic.history import parse_every
 
-    result = call(lambda: run_generate(out_dir, posts, seed))
+    interval = call(lambda: parse_every(every or "1d"))
+    result = call(lambda: run_generate(out_dir, posts, seed, snapshots or 0, interval))
+    if snapshots:
+        typer.echo(
+            f"wrote {snapshots} snapshots of {result.posts} posts ({result.slides} slides), "
+            f"{result.ocr_records} OCR records to {out_dir}"
+        )
+        return
     typer.echo(
         f"wrote {result.posts} posts, {result.slides} slides, {result.ocr_records} OCR "
         f"records to {out_dir}"

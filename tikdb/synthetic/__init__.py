@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -68,15 +69,26 @@ class GenerateResult:
     vas: int  # distinct VAs (case-folded) among non-empty va values
     accounts: int
     multiline_captions: int  # rows whose hashtags (a scraped caption) span several lines
+    snapshots: tuple[Path, ...] = ()  # the dated exports, oldest first (with --snapshots)
 
 
-def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
+def generate(
+    out_dir: Path,
+    posts: int,
+    seed: int = 0,
+    snapshots: int = 0,
+    every: timedelta = timedelta(days=1),
+) -> GenerateResult:
     """Write a synthetic master CSV and OCR folder with ``posts`` posts into ``out_dir``.
 
     Creates ``out_dir/MASTER_TIKTOK_DATABASE.csv`` and ``out_dir/october_ocr_data/`` in the
     real exports' exact format. The same ``(posts, seed)`` always gives byte-identical files;
     a ``by_va/`` folder left by an earlier run is replaced. Returns the counts of what was
     written.
+
+    With ``snapshots`` = K > 0, writes K dated exports ``every`` apart into
+    ``out_dir/snapshots/`` instead of the one master CSV (see tikdb.synthetic.history),
+    with the OCR folder as usual.
 
     Raises ``ValueError`` if ``posts`` < 1, and ``InputError`` if ``out_dir`` cannot be
     written (a file in the way, no permission, no space) or holds an export or OCR folder
@@ -96,13 +108,37 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
     slides = draw_slides(p, cast, rng)
     sheet_text = draw_sheet_text(p, rng, text_rng)
     multiline = 0
+    exports = []
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / GENERATED_MARKER).write_text(GENERATED_TEXT, encoding="utf-8")
-        with csv_file(csv_path, COLUMNS) as write:
+        if snapshots:
+            # Only with --snapshots: the snapshot store's writer (no engine, but not
+            # needed by a plain run).
+            from tikdb.synthetic import history
+
+            text_state = text_rng.getstate()
+            tau, deleted_at = history.growth_plan(p, rng)
+            exports = history.write_exports(
+                out_dir,
+                p,
+                lambda posts_then, rows_rng: csv_chunks(
+                    posts_then, slides, cast, sheet_text, rows_rng
+                ),
+                history.export_times(snapshots, every),
+                tau,
+                deleted_at,
+                text_state,
+                seed,
+            )
+            text_rng.setstate(text_state)
             for chunk in csv_chunks(p, slides, cast, sheet_text, text_rng):
-                write(chunk.rows, chunk.slides)
                 multiline += chunk.multiline_captions
+        else:
+            with csv_file(csv_path, COLUMNS) as write:
+                for chunk in csv_chunks(p, slides, cast, sheet_text, text_rng):
+                    write(chunk.rows, chunk.slides)
+                    multiline += chunk.multiline_captions
         records = ocr_records(p, cast, rng, text_rng)
         write_ocr_folder(ocr_dir, ocr_documents(records))
     except OSError as exc:
@@ -124,6 +160,7 @@ def generate(out_dir: Path, posts: int, seed: int = 0) -> GenerateResult:
         vas=len({labels[c].casefold() for c in used_codes.tolist()}),
         accounts=len(np.unique(p.account)),
         multiline_captions=multiline,
+        snapshots=tuple(s.path for s in exports),
     )
 
 
