@@ -74,6 +74,13 @@ def hostile_report() -> tuple[str, set[str]]:
         check_run=example(rows.CheckRun),
         checks=[example(rows.CheckResult)],
         history=[example(rows.BuildRun)],
+        growth=example(rows.GrowthSummary),
+        growth_by_age=[example(rows.GrowthByAge)],
+        outliers=[example(rows.Outlier), example(rows.Outlier, display_name=None)],
+        repost_candidates=[
+            example(rows.RepostCandidate),
+            example(rows.RepostCandidate, hook_text=None, display_name=None),
+        ],
     )
     texts = {
         f"{type(row).__name__}.{f.name}"

@@ -172,6 +172,57 @@ class BuildRun:
     warnings: int
 
 
+@dataclass(frozen=True, slots=True)
+class GrowthSummary:
+    snapshots: int
+    observations: int
+    posts: int
+    first_observed_at: datetime | None
+    last_observed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class GrowthByAge:
+    va_id: str
+    display_name: str | None
+    posts_1d: int
+    median_1d: float | None
+    posts_3d: int
+    median_3d: float | None
+    posts_7d: int
+    median_7d: float | None
+    posts_30d: int
+    median_30d: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outlier:
+    post_id: int
+    post_url: str
+    account: str
+    va_id: str | None
+    display_name: str | None
+    created_at: datetime
+    views_at_age: int
+    baseline_median_views: float
+    baseline_posts: int
+    outlier_score: float
+
+
+@dataclass(frozen=True, slots=True)
+class RepostCandidate:
+    post_id: int
+    post_url: str
+    account: str
+    va_id: str | None
+    display_name: str | None
+    created_at: datetime
+    outlier_score: float
+    views: int | None
+    hook_text: str | None
+    last_used_elsewhere_at: datetime | None
+
+
 @dataclass(frozen=True)
 class ReportData:
     headline: Headline
@@ -187,6 +238,10 @@ class ReportData:
     check_run: CheckRun | None  # None: no checks were recorded
     checks: list[CheckResult]
     history: list[BuildRun]
+    growth: GrowthSummary
+    growth_by_age: list[GrowthByAge]  # of the top VAs of the leaderboard (top_vas())
+    outliers: list[Outlier]
+    repost_candidates: list[RepostCandidate]
 
 
 def top_vas(leaderboard: list[VaStats]) -> list[VaStats]:
@@ -223,4 +278,8 @@ def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
         if check_run
         else [],
         history=query(con, "build_history", BuildRun, limit=HISTORY_ROWS),
+        growth=query(con, "growth_summary", GrowthSummary)[0],
+        growth_by_age=query(con, "growth_by_age", GrowthByAge, va_ids=top),
+        outliers=query(con, "outliers", Outlier, limit=TOP_ROWS),
+        repost_candidates=query(con, "repost_candidates", RepostCandidate, limit=TOP_ROWS),
     )

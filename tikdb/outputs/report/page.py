@@ -55,6 +55,7 @@ def render(data: ReportData, db: Path, generated_at: datetime) -> str:
         sections.top_posts(data.top_posts),
         sections.reused_slides(data.reused_slides),
         sections.reused_texts(data.reused_texts),
+        sections.growth(data.growth, data.growth_by_age, data.outliers, data.repost_candidates),
         sections.ocr_coverage(data.headline, data.ocr_coverage),
         sections.rejects(data.rejects),
         sections.latest_checks(data.check_run, data.checks),

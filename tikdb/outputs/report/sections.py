@@ -9,10 +9,14 @@ from tikdb.outputs.report.data import (
     BuildRun,
     CheckResult,
     CheckRun,
+    GrowthByAge,
+    GrowthSummary,
     Headline,
     HourCell,
     OcrCoverage,
+    Outlier,
     RejectReason,
+    RepostCandidate,
     ReusedSlide,
     ReusedText,
     SlideCount,
@@ -252,6 +256,136 @@ def reused_texts(texts: list[ReusedText]) -> Html:
         for t in texts
     ]
     return lines(tag("h3", "Reused OCR text"), table(columns, rows))
+
+
+def growth(
+    summary: GrowthSummary,
+    by_age: list[GrowthByAge],
+    outliers: list[Outlier],
+    candidates: list[RepostCandidate],
+) -> Html:
+    """Growth over time: median views by age for the top VAs, the strongest outliers and
+    the repost candidates; a note alone when the warehouse holds one snapshot."""
+    parts = [
+        heading("Growth over time"),
+        note(
+            fmt_int(summary.observations),
+            " observations of ",
+            fmt_int(summary.posts),
+            " posts in ",
+            cell(fmt_int(summary.snapshots), "growth.snapshots"),
+            " snapshots (",
+            fmt_ts(summary.first_observed_at),
+            " to ",
+            fmt_ts(summary.last_observed_at),
+            ", the ",
+            code("metrics_history"),
+            " table).",
+        ),
+    ]
+    if summary.snapshots < 2:
+        parts.append(
+            note(
+                "Growth needs several snapshots of the same posts: add exports with ",
+                code("tikdb pull"),
+                " and build from them.",
+            )
+        )
+        return lines(*parts)
+    ages = ("1d", "3d", "7d", "30d")
+    age_columns = [text("VA")] + [num(f"Median views at {a}") for a in ages]
+    age_rows = [
+        row(
+            g.va_id,
+            cell(va_label(g.va_id, g.display_name)),
+            *(
+                cell(_median_of(getattr(g, f"median_{a}"), getattr(g, f"posts_{a}")), f"growth.{a}")
+                for a in ages
+            ),
+        )
+        for g in by_age
+    ]
+    parts += [
+        tag("h3", "Median views by age"),
+        note(
+            "Views 1, 3, 7 and 30 days after posting (the ",
+            code("post_growth"),
+            " view: the observation nearest each age, within 12 h to 2 days), for the top VAs; "
+            "the number of posts with a value at that age in brackets.",
+        ),
+        table(age_columns, age_rows),
+    ]
+    outlier_columns = [
+        text("Post"),
+        text("Account"),
+        text("VA"),
+        text("Created (UTC)"),
+        num("Views at 3 days"),
+        num("Account median"),
+        num("× usual"),
+    ]
+    outlier_rows = [
+        row(
+            o.post_id,
+            tag("a", o.post_id, href=o.post_url, rel="noreferrer"),
+            cell(o.account),
+            cell(va_label(o.va_id, o.display_name)),
+            cell(fmt_ts(o.created_at)),
+            cell(fmt_int(o.views_at_age)),
+            cell(fmt_int(o.baseline_median_views)),
+            cell(fmt_float(o.outlier_score + 1), "outlier.times"),
+        )
+        for o in outliers
+    ]
+    parts += [
+        tag("h3", "Strongest outliers"),
+        note(
+            "Views at 3 days against the median of the same account's posts of the 30 days "
+            "before (at least 3 of them; the ",
+            code("outliers"),
+            " view).",
+        ),
+        table(outlier_columns, outlier_rows),
+    ]
+    candidate_columns = [
+        text("Post"),
+        text("Account"),
+        text("VA"),
+        text("Created (UTC)"),
+        num("× usual"),
+        num("Views"),
+        text("OCR hook"),
+        text("Last used elsewhere"),
+    ]
+    candidate_rows = [
+        row(
+            c.post_id,
+            tag("a", c.post_id, href=c.post_url, rel="noreferrer"),
+            cell(c.account),
+            cell(va_label(c.va_id, c.display_name)),
+            cell(fmt_ts(c.created_at)),
+            cell(fmt_float(c.outlier_score + 1), "candidate.times"),
+            cell(fmt_int(c.views)),
+            long(MISSING if c.hook_text is None else c.hook_text),
+            cell(fmt_ts(c.last_used_elsewhere_at)),
+        )
+        for c in candidates
+    ]
+    parts += [
+        tag("h3", "Repost candidates"),
+        note(
+            "Strong outliers (at least 3× their account's usual) at least 30 days old whose "
+            "images and hook no other account used in the last 30 days (the ",
+            code("repost_candidates"),
+            " view).",
+        ),
+        table(candidate_columns, candidate_rows) if candidates else note("No post qualifies yet."),
+    ]
+    return lines(*parts)
+
+
+def _median_of(median: float | None, posts: int) -> str:
+    return MISSING if median is None else f"{fmt_int(median)} ({fmt_int(posts)})"
 
 
 def ocr_coverage(h: Headline, per_va: list[OcrCoverage]) -> Html:
