@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from tikdb.contract import PUBLISHED_TABLES
 from tikdb.pipeline.build import BuildOptions, build
+from tikdb.pipeline.guards import PublishGuards
 from tikdb.pipeline.raw import SnapshotFile
 
 FIRST = datetime(2025, 10, 1, 6, 0)
@@ -137,6 +138,8 @@ def test_a_build_from_the_cache_equals_a_build_without_it(steps):
                     snapshots=files,
                     snapshots_dir=folder,
                     use_cache=use_cache,
+                    # Any sequence is built, however many rejects or lost posts it has.
+                    guards=PublishGuards(refuse_reject_rate=1, allow_shrink=True),
                 )
                 result = build(options)
                 built[label] = result.db_path.resolve()
