@@ -1,14 +1,18 @@
 """Read-only access to a published warehouse: the one place that opens it for reading.
 
 The commands that read (``sql``, ``check``, ``report``, ``shell``) and the report share
-this, so a missing or locked warehouse gets the same words and exit code everywhere.
+this, so a missing or locked warehouse gets the same words and exit code everywhere, and
+none of them can change a file or read one beside the warehouse.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
+import stat
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +20,7 @@ import duckdb
 
 from tikdb.engine.checks import CheckReport, CheckSettings, load_rules, run_rules
 from tikdb.errors import InputError, QueryError, TikdbError, one_line
+from tikdb.sources.files import file_kind
 
 _NUMERIC_TYPES = {
     "TINYINT",
@@ -45,24 +50,60 @@ class QueryResult:
 
 
 def require_warehouse(db: Path) -> Path:
-    """The warehouse file, or an InputError saying how to get one."""
+    """The warehouse file, or an InputError saying how to get one.
+
+    Only a regular file is a warehouse: DuckDB would wait forever on a FIFO.
+    """
     db = Path(db)
-    if db.is_dir():
+    try:
+        mode = db.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(
+            f"{db}: no warehouse here. Build it with `tikdb build`, or pass --db PATH."
+        ) from None
+    except OSError as exc:
+        raise InputError(f"{db}: cannot be read ({exc.strerror}); pass --db PATH.") from exc
+    if stat.S_ISDIR(mode):
         raise InputError(
             f"{db}: is a directory; pass the database file, e.g. --db {db / 'tikdb.duckdb'}."
         )
-    if not db.exists():
+    if not stat.S_ISREG(mode):
         raise InputError(
-            f"{db}: no warehouse here. Build it with `tikdb build`, or pass --db PATH."
+            f"{db}: is {file_kind(mode)}, not a warehouse file; pass the database file "
+            "with --db PATH."
         )
     return db
 
 
+def read_only_config() -> dict[str, object]:
+    """DuckDB settings for a connection that can read the warehouse and nothing else.
+
+    External access off: no file other than the warehouse can be read or written (COPY
+    ... TO, EXPORT DATABASE, read_csv, glob, ATTACH of another file, INSTALL and LOAD of
+    extensions, Python objects scanned as tables). The configuration locked: no SET,
+    RESET or PRAGMA can switch any of that back. A query too big for memory spills to a
+    folder of its own in the system's temporary directory, which DuckDB creates and
+    removes; by default it would write ``<warehouse>.tmp/`` beside the published files.
+    """
+    spill = Path(tempfile.gettempdir()) / f"tikdb-read-{os.getpid()}-{secrets.token_hex(4)}"
+    return {
+        "enable_external_access": False,
+        "autoload_known_extensions": False,
+        "autoinstall_known_extensions": False,
+        "allow_community_extensions": False,
+        "python_enable_replacements": False,
+        "temp_directory": str(spill),
+        "lock_configuration": True,
+    }
+
+
 def connect_read_only(db: Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-only; an InputError (exit 2) when it cannot be opened."""
+    """Open the warehouse read-only, unable to touch any other file (see
+    ``read_only_config``); an InputError (exit 2) when it cannot be opened."""
     db = require_warehouse(db)
     try:
-        return duckdb.connect(str(db), read_only=True)
+        # Absolute: a path such as "md:x" would otherwise name a remote database.
+        return duckdb.connect(str(db.absolute()), read_only=True, config=read_only_config())
     except duckdb.Error as exc:
         raise InputError(f"{db}: cannot be opened read-only: {one_line(exc)}") from exc
 
