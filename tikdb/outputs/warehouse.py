@@ -11,6 +11,7 @@ import os
 import secrets
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -146,10 +147,55 @@ def duckdb_executable() -> str:
     )
 
 
-def shell_command(db: Path) -> list[str]:
-    """The argv that opens the warehouse read-only in the DuckDB shell."""
+def shell_command(db: Path, safe: bool = True) -> list[str]:
+    """The argv that opens the warehouse read-only in the DuckDB shell, in its safe mode
+    unless ``safe`` is False.
+
+    Safe mode turns DuckDB's external access off and locks the configuration, as for
+    ``tikdb sql``, and disables the dot commands that reach the file system or run
+    programs (.read, .output, .once, .shell, .system, .open, .cd, .import, .log). It is
+    switched on with ``-cmd .safe_mode``, which runs once the database is open and
+    before any input is read: duckdb-cli 1.5.6 refuses to start with ``-safe``
+    ("Cannot change configuration option "extension_directories""). The path is made
+    absolute, so that one starting with ``-`` is not read as an option, nor one such
+    as ``md:x`` as a remote database.
+    """
     db = require_warehouse(db)
-    return [duckdb_executable(), "-readonly", str(db)]
+    executable = duckdb_executable()
+    path = str(db.absolute())
+    if not safe:
+        return [executable, "-readonly", path]
+    _require_safe_mode(executable)
+    return [executable, "-readonly", "-cmd", SAFE_MODE, path]
+
+
+SAFE_MODE = ".safe_mode"
+
+
+def _require_safe_mode(executable: str) -> None:
+    """Make sure this DuckDB shell has a safe mode that blocks file access.
+
+    A shell too old to know ``.safe_mode`` might report the unknown command and go on
+    unsafe; this asks it to read a file in safe mode and expects a refusal.
+    """
+    probe = [
+        executable,
+        ":memory:",
+        "-cmd",
+        SAFE_MODE,
+        "-c",
+        "SELECT 1 FROM read_text('/dev/null')",
+    ]
+    try:
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise TikdbError(f"{executable}: the DuckDB shell does not run ({exc}).") from exc
+    if done.returncode == 0 or "disabled by configuration" not in done.stderr:
+        raise TikdbError(
+            f"{executable}: this DuckDB shell has no safe mode that blocks file access. "
+            "Install duckdb-cli 1.5 or newer (uv sync), or pass --unsafe to open the "
+            "warehouse read-only without it."
+        )
 
 
 def check_published(
