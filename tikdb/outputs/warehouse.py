@@ -20,6 +20,8 @@ from pathlib import Path
 import duckdb
 
 from tikdb.engine.checks import CheckReport, CheckSettings, load_rules, run_rules
+from tikdb.engine.checksums import NOTHING_PUBLISHED, file_digests
+from tikdb.engine.checksums import RULE as CHECKSUM_RULE
 from tikdb.errors import InputError, QueryError, TikdbError, one_line
 from tikdb.sources.files import file_kind
 
@@ -201,10 +203,15 @@ def _require_safe_mode(executable: str) -> None:
 def check_published(
     db: Path, select: str | None = None, settings: CheckSettings | None = None
 ) -> CheckReport:
-    """Run the check rules against a published warehouse, opened read-only."""
+    """Run the check rules against a published warehouse, opened read-only.
+
+    The checksum rule gets the sha256 of the published files, computed here, and the
+    ones their build recorded.
+    """
     rules = load_rules(select)
     con = connect_read_only(db)
     try:
-        return run_rules(con, rules, settings)
+        digests = file_digests(db) if any(r.name == CHECKSUM_RULE for r in rules) else None
+        return run_rules(con, rules, settings, digests=digests or NOTHING_PUBLISHED)
     finally:
         con.close()

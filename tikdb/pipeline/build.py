@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from tikdb.contract import DB_NAME, PARQUET_DIR, PUBLISHED_TABLES
+from tikdb.contract import CHECKSUMS_NAME, DB_NAME, PARQUET_DIR, PUBLISHED_TABLES
 from tikdb.engine.checks import (
     CheckSettings,
     ChecksFailedError,
@@ -27,6 +27,7 @@ from tikdb.engine.checks import (
     run_rules,
     store_results,
 )
+from tikdb.engine.checksums import record_checksums
 from tikdb.engine.connection import (
     CATALOGS,
     connect_for_build,
@@ -212,6 +213,9 @@ def _build_staged(
         raise BuildError(f"{options.out_dir}: the build failed in DuckDB: {one_line(exc)}") from exc
     finally:
         con.close()
+    # Every file is complete and closed: record what `tikdb check` will verify.
+    with steps(CHECKSUMS_NAME):
+        record_checksums(staging)
     return BuildResult(
         run_id=run_id,
         out_dir=Path(options.out_dir),
