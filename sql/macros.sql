@@ -69,6 +69,12 @@ CREATE OR REPLACE TEMP MACRO tikdb_post_url_parts(url) AS regexp_extract(
     ['handle', 'video_id']
 );
 
+-- The video id in a post URL as a number: 19 digits with no leading zero, within BIGINT;
+-- else NULL. Read as a plain number, "/video/0000000000000000042" would be post 42.
+CREATE OR REPLACE TEMP MACRO tikdb_video_id(digits) AS (
+    CASE WHEN regexp_full_match(digits, '[1-9][0-9]{18}') THEN try_cast(digits AS BIGINT) END
+);
+
 CREATE OR REPLACE TEMP MACRO tikdb_canonical_post_url(handle, post_id) AS
     'https://www.tiktok.com/@' || lower(handle) || '/video/' || CAST(post_id AS VARCHAR);
 

@@ -612,6 +612,20 @@ SINGLE_REJECTS = {
         "account_mismatch",
         'account "someone.else" differs from the handle "miriam02glow" in post_url',
     ),
+    "url_video_id_leading_zeros": (
+        3,
+        "bad_video_id",
+        "video id 0000000000000000042 in post_url is not a TikTok video id (19 digits with no "
+        "leading zero, at most 9223372036854775807): "
+        "https://www.tiktok.com/@miriam02glow/video/0000000000000000042",
+    ),
+    "url_video_id_too_big": (
+        3,
+        "bad_video_id",
+        "video id 9300000000000000000 in post_url is not a TikTok video id (19 digits with no "
+        "leading zero, at most 9223372036854775807): "
+        "https://www.tiktok.com/@miriam02glow/video/9300000000000000000",
+    ),
     "url_not_a_post": (
         3,
         "bad_post_url",
@@ -940,3 +954,21 @@ def test_ocr_repeated_across_va_folders_keeps_the_newest_run(tmp_path):
     ]
     got = query(db, "SELECT post_id, ocr_text, source_file FROM post_ocr ORDER BY 1")
     assert got == [(post_id(1), "new text", carla), (post_id(2), "fine", carla)]
+
+
+def test_ocr_video_id_with_leading_zeros_is_rejected_not_loaded_as_a_small_id(tmp_path):
+    db = ocr_case(tmp_path, "ocr_video_id_leading_zeros")
+    assert ocr_counts(db) == (1, 0, 2, 1, 0, 1)
+    url = make_row(1)["post_url"].rsplit("/", 1)[0] + "/0000000000000000042"
+    assert ocr_rejects(db) == [
+        (
+            "ocr_record",
+            ocr_file("ocr_video_id_leading_zeros", "Carla"),
+            0,
+            None,
+            "ocr_bad_post_url",
+            "video id 0000000000000000042 in post_url is not a TikTok video id (19 digits with "
+            f"no leading zero, at most 9223372036854775807): {url}",
+        )
+    ]
+    assert query(db, "SELECT count(*) FROM post_ocr WHERE post_id = 42") == [(0,)]

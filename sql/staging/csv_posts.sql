@@ -42,7 +42,7 @@ parsed AS (
 keyed AS (
     SELECT
         *,
-        try_cast(nullif(url_parts.video_id, '') AS BIGINT) AS post_id,
+        tikdb_video_id(url_parts.video_id) AS post_id,
         lower(nullif(url_parts.handle, '')) AS url_handle
     FROM parsed
 ),
@@ -54,7 +54,8 @@ judged AS (
             WHEN post_url_raw IS NULL THEN 'missing_post_url'
             WHEN regexp_matches(post_url_raw, '^https?://(?:www\.|vm\.|vt\.)?tiktok\.com/(?:t/)?[A-Za-z0-9]{6,12}/?$')
                 THEN 'short_link'
-            WHEN post_id IS NULL THEN 'bad_post_url'
+            WHEN url_parts.video_id = '' THEN 'bad_post_url'
+            WHEN post_id IS NULL THEN 'bad_video_id'
             WHEN account IS NOT NULL AND lower(account) <> url_handle THEN 'account_mismatch'
             WHEN created_date IS NULL OR created_time IS NULL OR created_at IS NULL THEN 'bad_created_at'
             WHEN created_at < TIMESTAMP '2016-01-01' OR created_at > (SELECT started_at FROM raw.build) + INTERVAL 1 DAY
@@ -108,6 +109,9 @@ SELECT
             || ') that cannot be resolved offline; export the full /@account/video/<id> URL'
         WHEN 'bad_post_url' THEN 'post_url is not a TikTok post URL with a 19-digit video id: '
             || post_url_raw
+        WHEN 'bad_video_id' THEN 'video id ' || url_parts.video_id
+            || ' in post_url is not a TikTok video id (19 digits with no leading zero, at most '
+            || '9223372036854775807): ' || post_url_raw
         WHEN 'account_mismatch' THEN 'account "' || account || '" differs from the handle "'
             || url_handle || '" in post_url'
         WHEN 'bad_created_at' THEN 'created_date/created_time "' || coalesce(created_date, '')

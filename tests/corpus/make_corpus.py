@@ -394,6 +394,22 @@ def url_not_a_post() -> bytes:
 
 
 @csv_case
+def url_video_id_leading_zeros() -> bytes:
+    a, b, c = good(1, 2, 3)
+    return master(
+        a, dict(b, post_url=f"https://www.tiktok.com/@{b['account']}/video/0000000000000000042"), c
+    )
+
+
+@csv_case
+def url_video_id_too_big() -> bytes:
+    a, b, c = good(1, 2, 3)
+    return master(
+        a, dict(b, post_url=f"https://www.tiktok.com/@{b['account']}/video/9300000000000000000"), c
+    )
+
+
+@csv_case
 def url_empty() -> bytes:
     a, b, c = good(1, 2, 3)
     return master(a, dict(b, post_url=""), c)
@@ -517,6 +533,13 @@ def ocr_wrong_hash() -> dict[str, bytes]:
 @ocr_case
 def ocr_unknown_post() -> dict[str, bytes]:
     return {"Carla": as_json([ocr_record(OCR_ROWS[0], "hello"), ocr_record(make_row(99), "who")])}
+
+
+@ocr_case
+def ocr_video_id_leading_zeros() -> dict[str, bytes]:
+    a, b = OCR_ROWS[:2]
+    zeros = a["post_url"].rsplit("/", 1)[0] + "/0000000000000000042"
+    return {"Carla": as_json([ocr_record(dict(a, post_url=zeros), "hello"), ocr_record(b, "fine")])}
 
 
 @ocr_case
