@@ -972,3 +972,80 @@ def test_ocr_video_id_with_leading_zeros_is_rejected_not_loaded_as_a_small_id(tm
         )
     ]
     assert query(db, "SELECT count(*) FROM post_ocr WHERE post_id = 42") == [(0,)]
+
+
+def test_ocr_numbers_out_of_range_are_record_rejects_not_a_crash(tmp_path):
+    db = ocr_case(tmp_path, "ocr_numbers_out_of_range")
+    assert ocr_counts(db) == (1, 0, 4, 0, 0, 4)
+    carla = ocr_file("ocr_numbers_out_of_range", "Carla")
+    got = [(r[1], r[2], r[4], r[5]) for r in ocr_rejects(db)]
+    assert got == [
+        (
+            carla,
+            0,
+            "ocr_bad_value",
+            '"views" is more than 9223372036854775807: 1000000000000000000000000000000',
+        ),
+        (
+            carla,
+            1,
+            "ocr_bad_value",
+            '"thumbnail_count" is more than 9223372036854775807: 9223372036854775808',
+        ),
+        (
+            carla,
+            2,
+            "ocr_bad_value",
+            '"thumbnails_with_text" is more than 9223372036854775807: 1e+30',
+        ),
+        # 60 characters at most: the first 28, "...", the last 29 (reprlib's cut).
+        (
+            carla,
+            3,
+            "ocr_bad_value",
+            '"views" is more than 9223372036854775807: 1' + "0" * 27 + "..." + "0" * 29,
+        ),
+    ]
+    raw = query(db, "SELECT raw_text FROM rejects WHERE record_index = 3")[0][0]
+    assert '"views": "1' + "0" * 5000 + '"' in raw
+
+
+def test_ocr_lone_surrogates_are_record_rejects_with_the_escape_in_the_raw_text(tmp_path):
+    db = ocr_case(tmp_path, "ocr_lone_surrogate")
+    assert ocr_counts(db) == (1, 0, 3, 1, 0, 2)
+    carla = ocr_file("ocr_lone_surrogate", "Carla")
+    got = [(r[1], r[2], r[4], r[5]) for r in ocr_rejects(db)]
+    assert got == [
+        (
+            carla,
+            0,
+            "ocr_bad_value",
+            '"ocr_text" holds a lone surrogate (\\ud800 at character 6), which is not text',
+        ),
+        (
+            carla,
+            1,
+            "ocr_bad_value",
+            '"va" holds a lone surrogate (\\ud800 at character 1), which is not text',
+        ),
+    ]
+    raw = query(db, "SELECT raw_text FROM rejects WHERE record_index = 0")[0][0]
+    assert '"ocr_text": "half \\ud800 pair"' in raw
+    assert loaded_ocr(db) == [(post_id(3), "good morning text", "ocr_text", 2)]
+
+
+def test_ocr_arrays_nested_5000_deep_reject_the_file_and_load_the_others(tmp_path):
+    db = ocr_case(tmp_path, "ocr_nested_too_deep")
+    assert ocr_counts(db) == (2, 1, 1, 1, 0, 0)
+    assert ocr_rejects(db) == [
+        (
+            "ocr_file",
+            ocr_file("ocr_nested_too_deep", "Carla"),
+            None,
+            None,
+            "ocr_invalid_json",
+            "nests arrays or objects 5,001 levels deep, too deep for the JSON reader; an OCR "
+            "file is an array of flat objects",
+        )
+    ]
+    assert loaded_ocr(db) == [(post_id(2), "fine", "ocr_text", 0)]

@@ -34,7 +34,7 @@ winners AS (
 )
 
 SELECT
-    judged.* EXCLUDE (reason, problem_reason, problem_message),
+    judged.* EXCLUDE (reason, problem_reason, problem_message, raw_text_note),
     CASE
         WHEN judged.reason IS NOT NULL THEN judged.reason
         WHEN winners.kept.source_file <> judged.source_file
@@ -54,6 +54,6 @@ SELECT
             THEN 'duplicate OCR record for post ' || CAST(judged.post_id AS VARCHAR)
                 || '; kept record ' || CAST(winners.kept.record_index AS VARCHAR)
                 || ' of ' || winners.kept.source_file
-    END AS reject_message
+    END || coalesce(judged.raw_text_note, '') AS reject_message
 FROM judged
 LEFT JOIN winners USING (post_id)

@@ -543,6 +543,40 @@ def ocr_video_id_leading_zeros() -> dict[str, bytes]:
 
 
 @ocr_case
+def ocr_numbers_out_of_range() -> dict[str, bytes]:
+    a, b, c, d = OCR_ROWS
+    text = as_json(
+        [
+            ocr_record(a, "ten to the 30", views=10**30),
+            ocr_record(b, "two to the 63", thumbnail_count=2**63),
+            ocr_record(c, "a float", thumbnails_with_text=1e30),
+            ocr_record(d, "5000 digits", views=-1),
+        ]
+    )
+    return {"Carla": text.replace(b'"views": -1', b'"views": 1' + b"0" * 5000)}
+
+
+@ocr_case
+def ocr_lone_surrogate() -> dict[str, bytes]:
+    a, b, c = OCR_ROWS[:3]
+    text = as_json(
+        [ocr_record(a, "half SURROGATE pair"), ocr_record(b, "fine", va="SURROGATE"), ocr_record(c)]
+    )
+    # JSON may escape half of a UTF-16 pair on its own; no UTF-8 text can hold it.
+    return {"Carla": text.replace(b"SURROGATE", b"\\ud800")}
+
+
+@ocr_case
+def ocr_nested_too_deep() -> dict[str, bytes]:
+    a, b = OCR_ROWS[:2]
+    deep = b"[" * 5000 + b"]" * 5000
+    return {
+        "Carla": as_json([ocr_record(a, "hello")])[:-2] + b",\n  " + deep + b"\n]",
+        "Kent": as_json([ocr_record(b, "fine")]),
+    }
+
+
+@ocr_case
 def ocr_repeated_across_folders() -> dict[str, bytes]:
     a, b = OCR_ROWS[:2]
     newer = ocr_record(a, "new text", timestamp="2025-10-20T12:00:00.000000")
