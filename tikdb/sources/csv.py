@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
 from tikdb.contract import COLUMNS
 from tikdb.errors import BuildError, InputError, one_line
 from tikdb.sources.csv_scan import WORKERS, ScanResult, scan_csv
+from tikdb.sources.files import CHANGED, is_unchanged, open_regular
 from tikdb.terminal import safe_text
 
 
@@ -31,6 +33,29 @@ class CsvInput:
     def path(self) -> Path:
         return self.scan.path
 
+    def require_unchanged(self) -> None:
+        """Raise an InputError if the file changed since it was scanned: what is read
+        from it now would not be what its size, sha256 and records describe."""
+        if not is_unchanged(self.path, self.scan.identity):
+            raise InputError(f"{self.path}: {CHANGED}")
+
+    def reopen(self) -> BinaryIO:
+        """The scanned file, open again for reading."""
+        return reopen(self.scan)
+
+
+def reopen(scan: ScanResult) -> BinaryIO:
+    """The scanned file, open again; an InputError if the path no longer names it (it was
+    replaced, removed, written to, or swapped for a FIFO that would block the read)."""
+    try:
+        f, identity = open_regular(scan.path)
+    except OSError as exc:
+        raise InputError(f"{scan.path}: {CHANGED}") from exc
+    if identity != scan.identity:
+        f.close()
+        raise InputError(f"{scan.path}: {CHANGED}")
+    return f
+
 
 def open_csv(path: Path, work_dir: Path, threads: int | None = None) -> CsvInput:
     """Scan ``path`` (on at most ``threads`` threads), check its header, and prepare the
@@ -46,7 +71,9 @@ def open_csv(path: Path, work_dir: Path, threads: int | None = None) -> CsvInput
             "nothing was published."
         )
     parse_path = path if scan.is_clean else _write_clean_copy(scan, work_dir / "clean.csv")
-    return CsvInput(scan, positions, ignored, parse_path)
+    csv = CsvInput(scan, positions, ignored, parse_path)
+    csv.require_unchanged()  # the clean copy holds what was scanned
+    return csv
 
 
 def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[str, ...]]:
@@ -81,7 +108,7 @@ def _write_clean_copy(scan: ScanResult, target: Path) -> Path:
     CR CR LF gets plain LF line ends instead, so no CR reaches the last field.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    with scan.path.open("rb") as src, target.open("wb") as out:
+    with reopen(scan) as src, target.open("wb") as out:
         out.write(src.read(scan.header_end))
         if scan.odd_line_ends:
             for start, end in zip(scan.good_starts.tolist(), scan.good_ends.tolist(), strict=True):
@@ -151,15 +178,19 @@ def write_records(csv: CsvInput, target: Path) -> Path:
         pl.col("record_no").cast(pl.Int64)
     )
     target.parent.mkdir(parents=True, exist_ok=True)
+    csv.require_unchanged()
     # lz4: as fast to write as no compression, and a third of the disk space.
     try:
         frame.sink_parquet(target, compression="lz4", statistics=False)
     except pl.exceptions.ShapeError as exc:
+        csv.require_unchanged()  # a file written to meanwhile is the likely cause
         raise BuildError(
             f"{csv.path}: the CSV parser and the scanner found different numbers of records; "
             "the line numbers would be wrong, so nothing was published. "
             "Please report this with the file."
         ) from exc
     except pl.exceptions.PolarsError as exc:
+        csv.require_unchanged()
         raise BuildError(f"{csv.path}: the CSV parser failed: {one_line(exc)}") from exc
+    csv.require_unchanged()
     return target

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import hashlib
 import io
 from collections import deque
@@ -30,11 +31,19 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
 
 from tikdb.errors import InputError
+from tikdb.sources.files import (
+    CHANGED,
+    FileIdentity,
+    NotARegularFileError,
+    is_unchanged,
+    open_regular,
+)
 
 QUOTE, COMMA, LF, CR = 0x22, 0x2C, 0x0A, 0x0D
 # Every byte that matters to the record structure is <= ','; one comparison finds them.
@@ -66,7 +75,8 @@ class ScanResult:
     """The records of a CSV file (data records only, header excluded)."""
 
     path: Path
-    size: int
+    identity: FileIdentity  # the file as it was opened; see is_unchanged
+    size: int  # bytes read, hashed and split: the size when the file was opened
     sha256: str
     header: list[str]
     has_bom: bool
@@ -93,24 +103,63 @@ class ScanResult:
 def scan_csv(path: Path, workers: int = WORKERS) -> ScanResult:
     """Split ``path`` into records and classify each one; raises InputError when unusable.
 
-    ``workers`` threads find the marks while another hashes; with one, everything runs
-    on the calling thread (``tikdb build --threads 1``).
+    Exactly the bytes the file holds when it is opened are read, hashed and split, and a
+    file written to meanwhile is an InputError: size, sha256 and records always describe
+    the same bytes. ``workers`` threads find the marks while another hashes; with one,
+    everything runs on the calling thread (``tikdb build --threads 1``).
     """
     path = Path(path)
-    _check_is_readable_file(path)
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(f"{path}: the file is empty (0 bytes). Export the master CSV again.")
+    f, identity = _open(path)
+    with f:
+        if identity.size == 0:
+            raise InputError(f"{path}: the file is empty (0 bytes). Export the master CSV again.")
+        try:
+            result = _scan(path, f, identity, workers)
+        except (InputError, OSError) as exc:
+            # A file being written reads as garbage; say why rather than what it looks like.
+            if not is_unchanged(path, identity, f):
+                raise InputError(f"{path}: {CHANGED}") from exc
+            if isinstance(exc, OSError):
+                raise _cannot_read(path, exc) from exc
+            raise
+        if not is_unchanged(path, identity, f):
+            raise InputError(f"{path}: {CHANGED}")
+    return result
+
+
+def _open(path: Path) -> tuple[BinaryIO, FileIdentity]:
+    """The CSV file, open, if it is a regular file; else an InputError saying what it is.
+
+    The CSV is read several times (scan, parse, raw text of rejects), so a pipe, a
+    terminal or a device cannot stand in for it; reading one could also block forever.
+    """
     try:
-        with path.open("rb") as f:
-            return _scan(path, f, size, workers)
-    except OSError as exc:
+        return open_regular(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file. Pass the master CSV with --csv PATH.") from None
+    except NotARegularFileError as exc:
+        if exc.kind == "a directory":
+            raise InputError(
+                f"{path}: is a directory, not a CSV file. Pass the CSV file itself."
+            ) from None
         raise InputError(
-            f"{path}: cannot be read ({exc.strerror}). Check its permissions."
-        ) from exc
+            f"{path}: is {exc.kind}, not a regular file; tikdb reads the master CSV more than "
+            "once, so save it to a file and pass that with --csv PATH."
+        ) from None
+    except OSError as exc:
+        raise _cannot_read(path, exc) from exc
 
 
-def _scan(path: Path, f, size: int, workers: int) -> ScanResult:
+def _cannot_read(path: Path, exc: OSError) -> InputError:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return InputError(f"{path}: cannot be read ({exc.strerror}). Check its permissions.")
+    return InputError(
+        f"{path}: cannot be read ({exc.strerror}). Pass the master CSV with --csv PATH."
+    )
+
+
+def _scan(path: Path, f: BinaryIO, identity: FileIdentity, workers: int) -> ScanResult:
+    size = identity.size
     digest = hashlib.sha256()
     first = f.read(min(size, HEADER_WINDOW))
     cut = _first_record_end(first)
@@ -144,6 +193,7 @@ def _scan(path: Path, f, size: int, workers: int) -> ScanResult:
 
     return ScanResult(
         path=path,
+        identity=identity,
         size=size,
         sha256=digest.hexdigest(),
         header=header,
@@ -181,26 +231,14 @@ def _cat(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(arrays).astype(np.int64) if arrays else np.zeros(0, dtype=np.int64)
 
 
-def _check_is_readable_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: no such file. Pass the master CSV with --csv PATH.")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a CSV file. Pass the CSV file itself.")
-    try:
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        raise InputError(
-            f"{path}: cannot be read ({exc.strerror}). Check its permissions."
-        ) from exc
-
-
 def _chunks(f, offset: int, size: int) -> Iterator[tuple[memoryview, int]]:
-    """Yield (bytes, absolute offset) pieces of the file, each ending after a LF except
-    the last. Reads into fresh buffers, so pieces stay valid while workers use them."""
+    """Yield (bytes, absolute offset) pieces of the file's first ``size`` bytes, each
+    ending after a LF except the last. Reads into fresh buffers, so pieces stay valid
+    while workers use them."""
     tail = b""
     while True:
-        want = CHUNK_BYTES
+        # Never past ``size``: bytes appended meanwhile are not part of this scan.
+        want = min(CHUNK_BYTES, size - offset - len(tail))
         buf = bytearray(len(tail) + want)
         buf[: len(tail)] = tail
         n = f.readinto(memoryview(buf)[len(tail) :])

@@ -31,11 +31,11 @@ class NotARegularFileError(OSError):
 
 
 def file_kind(mode: int) -> str:
-    """What a file mode describes, with its article: "a FIFO (named pipe)", ..."""
+    """What a file mode describes, with its article: "a pipe (FIFO)", ..."""
     kinds = (
         (stat.S_ISREG, "a regular file"),
         (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISFIFO, "a pipe (FIFO)"),
         (stat.S_ISCHR, "a character device"),
         (stat.S_ISBLK, "a block device"),
         (stat.S_ISSOCK, "a socket"),
