@@ -8,6 +8,7 @@ replaced only when the new one is complete and its blocking checks pass.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import shutil
@@ -37,7 +38,15 @@ from tikdb.engine.connection import (
 )
 from tikdb.engine.models import execution_order, load_models, run_models
 from tikdb.engine.steps import StepListener, Steps
-from tikdb.errors import BuildError, InputError, one_line
+from tikdb.errors import (
+    NO_SPACE,
+    BuildError,
+    DiskFullError,
+    InputError,
+    TikdbError,
+    is_disk_full,
+    one_line,
+)
 from tikdb.pipeline import publish
 from tikdb.pipeline.files import write_files
 from tikdb.pipeline.history import write_import_log
@@ -91,8 +100,39 @@ def build(
 ) -> BuildResult:
     """Build the warehouse from the inputs and publish it atomically.
 
-    ``progress`` is told each phase as it starts, ``steps`` each step as it ends.
+    ``progress`` is told each phase as it starts, ``steps`` each step as it ends. A
+    full disk, or an --out that cannot be written, is one line naming --out.
     """
+    out_dir = Path(options.out_dir)
+    try:
+        return _build(options, progress, steps)
+    except DiskFullError:
+        raise
+    except (TikdbError, OSError) as exc:
+        if is_disk_full(exc):
+            raise DiskFullError(
+                f"{out_dir}: the disk is full ({NO_SPACE}). Free some space there, or pass "
+                "--out on a disk with more room, and build again."
+            ) from exc
+        if isinstance(exc, TikdbError):
+            raise
+        raise _write_failure(out_dir, exc) from exc
+
+
+def _write_failure(out_dir: Path, exc: OSError) -> TikdbError:
+    """The one-line error for a failure of the operating system during a build."""
+    where = Path(exc.filename) if exc.filename else out_dir
+    inside = Path(os.path.abspath(where)).is_relative_to(os.path.abspath(out_dir))
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and inside:
+        return InputError(
+            f"{out_dir}: cannot be written ({exc.strerror}). Pass an --out folder you can write to."
+        )
+    return BuildError(f"{where}: {exc.strerror}; the build stopped. Fix this and build again.")
+
+
+def _build(
+    options: BuildOptions, progress: Progress | None = None, steps: StepListener | None = None
+) -> BuildResult:
     report = progress or (lambda phase: None)
     clock = time.perf_counter()
     started = datetime.now(UTC).replace(tzinfo=None)

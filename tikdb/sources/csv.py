@@ -7,6 +7,8 @@ any, the well-formed records are copied to a clean file in the staging area firs
 
 from __future__ import annotations
 
+import errno
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -14,7 +16,7 @@ from typing import BinaryIO
 import polars as pl
 
 from tikdb.contract import COLUMNS
-from tikdb.errors import BuildError, InputError, one_line
+from tikdb.errors import NO_SPACE, BuildError, InputError, is_disk_full, one_line
 from tikdb.sources.csv_scan import WORKERS, ScanResult, scan_csv
 from tikdb.sources.files import CHANGED, is_unchanged, open_regular
 from tikdb.terminal import safe_text
@@ -191,6 +193,10 @@ def write_records(csv: CsvInput, target: Path) -> Path:
         ) from exc
     except pl.exceptions.PolarsError as exc:
         csv.require_unchanged()
+        # Polars may report a full disk as a malformed Parquet file; the input is not to
+        # blame, so say what happened when the disk has no room left.
+        if is_disk_full(exc) or shutil.disk_usage(target.parent).free < 2**20:
+            raise OSError(errno.ENOSPC, NO_SPACE, str(target)) from exc
         raise BuildError(f"{csv.path}: the CSV parser failed: {one_line(exc)}") from exc
     csv.require_unchanged()
     return target
