@@ -1049,3 +1049,53 @@ def test_ocr_arrays_nested_5000_deep_reject_the_file_and_load_the_others(tmp_pat
         )
     ]
     assert loaded_ocr(db) == [(post_id(2), "fine", "ocr_text", 0)]
+
+
+# --- a record longer than tikdb loads -------------------------------------------------------
+
+
+def long_caption_master(tmp_path: Path, size: int) -> tuple[Path, bytes]:
+    """A master CSV whose row 2 has a properly quoted caption of ``size`` bytes (commas,
+    quotes and newlines inside); returns the file and that row's record."""
+    unit = 'so long, "quoted",\n'
+    caption = unit * (size // len(unit))
+    rows = [make_row(1), make_row(2, hashtags=caption), make_row(3)]
+    path = tmp_path / "master.csv"
+    data = make_corpus.master(*rows)
+    path.write_bytes(data)
+    return path, make_corpus.line(rows[1])
+
+
+def test_a_record_over_the_limit_is_a_reject_and_the_build_goes_on(tmp_path, monkeypatch):
+    from tikdb.sources import csv_scan
+
+    monkeypatch.setattr(csv_scan, "CHUNK_BYTES", 1024)
+    monkeypatch.setattr(csv_scan, "MAX_RECORD_BYTES", 4096)
+    path, record = long_caption_master(tmp_path, 10_000)
+    db = build_case(tmp_path, path).db_path
+    spans = record.count(b"\n") - 1  # its line end is not inside it
+    assert counts(db) == (3, 2, 0, 1)
+    assert post_lines(db) == [2, 4 + spans]
+    assert one_reject(db) == (
+        str(path),
+        3,
+        "record_too_long",
+        f"record is {len(record):,} bytes long, more than the 4,096 bytes one record may "
+        "hold; its quotes pair up, so it is a record of its own (no export writes fields "
+        f"this long) (this record spans lines 3-{3 + spans})",
+        record.removesuffix(b"\r\n").decode(),
+        None,
+    )
+
+
+@pytest.mark.slow
+def test_a_properly_quoted_72_mb_field_is_one_reject_with_its_raw_text_cut(tmp_path):
+    path, record = long_caption_master(tmp_path, 72 * 2**20)
+    db = build_case(tmp_path, path).db_path
+    assert counts(db) == (3, 2, 0, 1)
+    ((reason, message, raw),) = query(db, "SELECT reason, message, raw_text FROM rejects")
+    assert reason == "record_too_long"
+    length = len(record) - 2  # without its CRLF
+    assert message.startswith(f"record is {len(record):,} bytes long, more than the 64 MiB")
+    assert message.endswith(f" (raw_text holds its first {4 * 2**20:,} of {length:,} bytes)")
+    assert raw.encode() == record[: 4 * 2**20]
