@@ -1099,3 +1099,33 @@ def test_a_properly_quoted_72_mb_field_is_one_reject_with_its_raw_text_cut(tmp_p
     assert message.startswith(f"record is {len(record):,} bytes long, more than the 64 MiB")
     assert message.endswith(f" (raw_text holds its first {4 * 2**20:,} of {length:,} bytes)")
     assert raw.encode() == record[: 4 * 2**20]
+
+
+def test_ocr_raw_text_over_the_cap_is_cut_and_the_message_says_so(tmp_path, monkeypatch):
+    from conftest import ocr_record, write_ocr
+
+    from tikdb.sources import ocr as ocr_module
+
+    monkeypatch.setattr(ocr_module, "MAX_RAW_CHARS", 50)
+    root = write_ocr(tmp_path / "ocr", {"Carla": [ocr_record(make_row(99), "who")]})
+    broken = root / "by_va" / "Kent" / "ocr_posts.json"
+    broken.parent.mkdir()
+    broken.write_text("[" + '{"post_url": "x"}, ' * 10)
+    db = build_case(tmp_path, OCR_MASTER, root).db_path
+    got = query(db, "SELECT entity, message, raw_text FROM rejects ORDER BY source_file")
+    record_raw = json.dumps(ocr_record(make_row(99), "who"), ensure_ascii=False)
+    assert got == [
+        (
+            "ocr_record",
+            f"post {post_id(99)} is not in the master CSV (or was rejected there) (raw_text "
+            f"holds the first 50 of its {len(record_raw):,} characters)",
+            record_raw[:50],
+        ),
+        (
+            "ocr_file",
+            # JSON ends too early: a value is expected just past the last character.
+            f"is not valid JSON (Expecting value: line 1 column {len(broken.read_text()) + 1}) "
+            f"(raw_text holds the first 50 of its {len(broken.read_text()):,} characters)",
+            broken.read_text()[:50],
+        ),
+    ]
