@@ -1129,3 +1129,43 @@ def test_ocr_raw_text_over_the_cap_is_cut_and_the_message_says_so(tmp_path, monk
             broken.read_text()[:50],
         ),
     ]
+
+
+# --- messages stay short, whatever the input -----------------------------------------------
+
+
+def test_a_10000_column_header_gives_a_short_warning_and_keeps_every_name(tmp_path):
+    path = CSV / "header_10000_columns.csv"
+    result = build_case(tmp_path, path)
+    extra = [f"extra_{i:05d}" for i in range(1, 9986)]
+    assert result.warnings[-1] == (
+        f'{path}: ignored unknown column(s) "extra_00001", "extra_00002", "extra_00003", '
+        '"extra_00004", "extra_00005" and 9,980 more'
+    )
+    assert log(result.db_path)["csv_ignored_columns"] == extra
+    assert counts(result.db_path) == (3, 3, 0, 0)
+
+
+def test_unknown_sources_are_five_warnings_at_most_and_each_value_is_cut(tmp_path):
+    result = build_case(tmp_path, CSV / "unknown_sources.csv")
+    got = [w for w in result.warnings if "unknown source" in w]
+    assert got == [
+        'unknown source "sheet_1" on 2 post(s)',
+        f'unknown source "{"a" * 60}… (100 characters)" on 1 post(s)',
+        'unknown source "sheet_2" on 1 post(s)',
+        'unknown source "sheet_3" on 1 post(s)',
+        'unknown source "sheet_4" on 1 post(s)',
+        "and 2 more unknown sources on 2 post(s)",
+    ]
+
+
+def test_a_huge_unknown_header_name_is_cut_in_the_missing_column_error(tmp_path):
+    path = tmp_path / "master.csv"
+    names = [("v" * 5000 if name == "views" else name) for name in COLUMNS]
+    path.write_bytes(make_corpus.master(make_row(1), names=names))
+    with pytest.raises(InputError) as caught:
+        build_case(tmp_path, path)
+    assert str(caught.value) == (
+        f'{path}: column "views" missing (header has 15 columns; found unknown column '
+        f'"{"v" * 60}… (5,000 characters)"). The header must name: {HEADER_NAMES}.'
+    )

@@ -168,6 +168,24 @@ def extra_column_multiline() -> bytes:
 
 
 @csv_case
+def header_10000_columns() -> bytes:
+    names = [*COLUMNS, *(f"extra_{i:05d}" for i in range(1, 10_001 - len(COLUMNS)))]
+    return master(*good(1, 2, 3), names=names)
+
+
+@csv_case
+def unknown_sources() -> bytes:
+    sources = [
+        "current_metrics",
+        "sheet_1",
+        "sheet_1",
+        "a" * 100,
+        *(f"sheet_{n}" for n in range(2, 7)),
+    ]
+    return master(*(dict(make_row(n), source=source) for n, source in enumerate(sources, 1)))
+
+
+@csv_case
 def reordered_columns() -> bytes:
     return master(*good(1, 2, 3), names=list(reversed(COLUMNS)))
 

@@ -19,7 +19,7 @@ from tikdb.contract import COLUMNS
 from tikdb.errors import NO_SPACE, BuildError, InputError, is_disk_full, one_line
 from tikdb.sources.csv_scan import WORKERS, ScanResult, scan_csv
 from tikdb.sources.files import CHANGED, is_unchanged, open_regular
-from tikdb.terminal import safe_text
+from tikdb.terminal import brief
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[
     unknown = tuple(name for name in header if name.strip().lower() not in COLUMNS)
     missing = [name for name in COLUMNS if name not in seen]
     if missing:
-        found = f'; found unknown column "{safe_text(unknown[0])}"' if unknown else ""
+        found = f'; found unknown column "{brief(unknown[0])}"' if unknown else ""
         plural = "s" if len(missing) > 1 else ""
         names = ", ".join(f'"{m}"' for m in missing)
         raise InputError(
