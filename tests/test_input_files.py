@@ -327,3 +327,45 @@ def test_a_fifo_where_the_previous_warehouse_was_is_an_input_error(tmp_path, mas
         f"Error: {out / 'tikdb.duckdb'}: is a pipe (FIFO), not a tikdb warehouse. Move it "
         "away or pass another --out DIR.\n"
     )
+
+
+# --- file names that are not UTF-8 ---------------------------------------------------------
+
+NOT_UTF8 = "the path is not UTF-8 text, which DuckDB and Polars cannot open"
+
+
+def test_a_csv_name_that_is_not_utf8_is_one_line(tmp_path, master):
+    odd = tmp_path / os.fsdecode(b"ma\xffster.csv")
+    odd.write_bytes(master.read_bytes())
+    result = runner.invoke(app, ["build", "--csv", str(odd), "--out", str(tmp_path / "wh")])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: {tmp_path}/ma\\xffster.csv: {NOT_UTF8}; rename the file (or its folder) and "
+        "build again.\n",
+    )
+
+
+def test_an_out_or_db_name_that_is_not_utf8_is_one_line(tmp_path, master):
+    odd = tmp_path / os.fsdecode(b"w\xffh")
+    result = runner.invoke(app, ["build", "--csv", str(master), "--out", str(odd)])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: {tmp_path}/w\\xffh: {NOT_UTF8}; pass another --out DIR.\n",
+    )
+    db = tmp_path / os.fsdecode(b"t\xffkdb.duckdb")
+    for command in (["sql", "SELECT 1"], ["check"], ["report"]):
+        result = runner.invoke(app, [*command, "--db", str(db)])
+        assert (result.exit_code, result.stderr) == (
+            2,
+            f"Error: {tmp_path}/t\\xffkdb.duckdb: {NOT_UTF8}; rename it, or pass --db PATH.\n",
+        ), command
+
+
+def test_an_ocr_folder_name_that_is_not_utf8_loads_and_is_shown_escaped(tmp_path, master):
+    root = tmp_path / "ocr"
+    va = os.fsdecode(b"K\xfeent")
+    write_ocr(root, {va: [ocr_record(make_row(1), "fine")]})
+    db = run_build(tmp_path, master, root).db_path
+    shown = f"{root}/by_va/K\\xfeent/ocr_posts.json"
+    assert query(db, "SELECT source_file, ocr_text FROM post_ocr") == [(shown, "fine")]
+    assert ocr_log(db) == (1, 0, [(shown, 1)])

@@ -23,7 +23,7 @@ from tikdb.engine.checks import CheckReport, CheckSettings, load_rules, run_rule
 from tikdb.engine.checksums import NOTHING_PUBLISHED, file_digests
 from tikdb.engine.checksums import RULE as CHECKSUM_RULE
 from tikdb.errors import InputError, QueryError, TikdbError, one_line
-from tikdb.sources.files import file_kind
+from tikdb.sources.files import file_kind, require_utf8_path
 
 _NUMERIC_TYPES = {
     "TINYINT",
@@ -58,6 +58,7 @@ def require_warehouse(db: Path) -> Path:
     Only a regular file is a warehouse: DuckDB would wait forever on a FIFO.
     """
     db = Path(db)
+    require_utf8_path(db, "rename it, or pass --db PATH")
     try:
         mode = db.stat().st_mode
     except FileNotFoundError:

@@ -58,6 +58,7 @@ from tikdb.pipeline.raw import (
 )
 from tikdb.pipeline.warnings import data_warnings, input_warnings
 from tikdb.sources.csv import open_csv
+from tikdb.sources.files import require_utf8_path
 from tikdb.sources.ocr import read_ocr
 
 Progress = Callable[[str], None]
@@ -138,7 +139,9 @@ def _build(
     started = datetime.now(UTC).replace(tzinfo=None)
     run_id = new_run_id(started)
     out_dir = Path(options.out_dir)
+    require_utf8_path(out_dir, "pass another --out DIR")
     if options.profile_dir is not None:
+        require_utf8_path(options.profile_dir, "pass another --profile DIR")
         _make_profile_dir(Path(options.profile_dir))
     with publish.build_lock(out_dir):
         publish.remove_leftovers(out_dir)

@@ -18,7 +18,7 @@ import polars as pl
 from tikdb.contract import COLUMNS
 from tikdb.errors import NO_SPACE, BuildError, InputError, is_disk_full, one_line
 from tikdb.sources.csv_scan import WORKERS, ScanResult, scan_csv
-from tikdb.sources.files import CHANGED, is_unchanged, open_regular
+from tikdb.sources.files import CHANGED, is_unchanged, open_regular, require_utf8_path
 from tikdb.terminal import brief
 
 
@@ -65,6 +65,7 @@ def open_csv(path: Path, work_dir: Path, threads: int | None = None) -> CsvInput
 
     Raises InputError for a file that is not a usable master CSV.
     """
+    require_utf8_path(path, "rename the file (or its folder) and build again")
     scan = scan_csv(path, workers=WORKERS if threads is None else min(WORKERS, threads))
     positions, ignored = match_columns(path, scan.header)
     if scan.records == 0:

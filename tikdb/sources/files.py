@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from tikdb.errors import InputError
+
 # The end of the one-line error for an input that changed while it was read.
 CHANGED = "changed while it was read; build again when the export is complete."
 
@@ -116,3 +118,15 @@ def path_text(path: Path | str) -> str:
     """A path as text that any UTF-8 consumer accepts: bytes of a file name that are not
     UTF-8 (kept by Python as lone surrogates) are shown as ``\\xNN`` escapes."""
     return os.fsencode(path).decode("utf-8", errors="backslashreplace")
+
+
+def require_utf8_path(path: Path | str, fix: str) -> None:
+    """An InputError unless the path is UTF-8 text: DuckDB and Polars take paths as text
+    and fail on a name with other bytes. ``fix`` says what to do instead."""
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path_text(path)}: the path is not UTF-8 text, which DuckDB and Polars cannot "
+            f"open; {fix}."
+        ) from None
