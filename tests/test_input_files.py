@@ -151,12 +151,12 @@ def test_a_csv_growing_during_the_scan_is_noticed(tmp_path, master, monkeypatch)
     real = csv_scan._find_marks
     appended = []
 
-    def find_marks_while_appending(chunk, offset):
+    def find_marks_while_appending(*args):
         if not appended:
             with master.open("ab") as f:
                 f.write(b"x" * 1000 + b"\r\n")
             appended.append(True)
-        return real(chunk, offset)
+        return real(*args)
 
     monkeypatch.setattr(csv_scan, "_find_marks", find_marks_while_appending)
     with pytest.raises(InputError) as caught:
@@ -172,10 +172,10 @@ def test_the_scan_reads_hashes_and_splits_exactly_the_size_it_opened(tmp_path, m
     monkeypatch.setattr(csv_scan, "is_unchanged", lambda *args: True)
     real = csv_scan._find_marks
 
-    def find_marks_while_appending(chunk, offset):
+    def find_marks_while_appending(*args):
         with master.open("ab") as f:
             f.write(make_row(9)["post_url"].encode() + b"\r\n")
-        return real(chunk, offset)
+        return real(*args)
 
     monkeypatch.setattr(csv_scan, "_find_marks", find_marks_while_appending)
     scan = scan_csv(master, workers=1)

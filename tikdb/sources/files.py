@@ -45,6 +45,14 @@ def file_kind(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "a special file")
 
 
+class ChangedWhileReadError(OSError):
+    """The file changed while tikdb read it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: {CHANGED}")
+        self.path = path
+
+
 @dataclass(frozen=True)
 class FileIdentity:
     """Enough of a file's status to notice that it was replaced or written to."""
@@ -104,14 +112,6 @@ def read_whole(path: Path) -> tuple[bytes, FileIdentity]:
 
 def _read_upto(f: BinaryIO, limit: int) -> bytes:
     return f.read(limit)
-
-
-class ChangedWhileReadError(OSError):
-    """The file changed while tikdb read it."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path}: {CHANGED}")
-        self.path = path
 
 
 def path_text(path: Path | str) -> str:
