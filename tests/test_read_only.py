@@ -153,3 +153,45 @@ def test_spills_go_to_a_folder_of_their_own_never_beside_the_warehouse(warehouse
         con.close()
     assert tree(warehouse) == before
     assert list(spill_root.iterdir()) == []
+
+
+def test_connect_read_only_is_the_only_way_the_readers_open_a_database():
+    """sql, check and report reach the warehouse through connect_read_only alone: a
+    second duckdb.connect in tikdb/outputs or tikdb/cli would bypass its settings."""
+    root = Path(__file__).resolve().parent.parent / "tikdb"
+    calls = {
+        str(path.relative_to(root)): path.read_text(encoding="utf-8").count("duckdb.connect(")
+        for folder in ("outputs", "cli")
+        for path in sorted((root / folder).rglob("*.py"))
+    }
+    assert {name: n for name, n in calls.items() if n} == {"outputs/warehouse.py": 1}
+
+
+def test_the_read_only_connection_has_external_access_off_and_its_settings_locked(warehouse):
+    con = connect_read_only(warehouse / "tikdb.duckdb")
+    try:
+        got = dict(
+            con.execute(
+                "SELECT name, value FROM duckdb_settings() WHERE name IN "
+                "('enable_external_access', 'lock_configuration', 'autoload_known_extensions', "
+                "'autoinstall_known_extensions', 'temp_directory')"
+            ).fetchall()
+        )
+        (allowed,) = con.execute("SELECT current_setting('allowed_paths')").fetchone()
+        (folders,) = con.execute("SELECT current_setting('allowed_directories')").fetchone()
+    finally:
+        con.close()
+    spill = got.pop("temp_directory")
+    assert got == {
+        "enable_external_access": "false",
+        "lock_configuration": "true",
+        "autoload_known_extensions": "false",
+        "autoinstall_known_extensions": "false",
+    }
+    # The only exceptions are DuckDB's own: the database with its WAL files (which it
+    # refuses to COPY over) and the private spill folder.
+    db = str((warehouse / "tikdb.duckdb").resolve())
+    assert sorted(allowed) == sorted(
+        [db, f"{db}.wal", f"{db}.wal.checkpoint", f"{db}.wal.recovery"]
+    )
+    assert folders == [spill + "/"]
