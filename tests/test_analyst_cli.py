@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -164,7 +165,9 @@ def test_the_shell_is_the_duckdb_cli_beside_python():
 
 
 def test_tikdb_shell_opens_the_warehouse_read_only(db):
-    assert shell_command(db)[1:] == ["-readonly", "-cmd", ".safe_mode", str(db)]
+    argv = shell_command(db)
+    assert argv[1:3] + argv[4:] == ["-readonly", "-cmd", "-cmd", ".safe_mode", str(db)]
+    assert re.fullmatch(r"SET temp_directory = '.*/tikdb-read-\d+-[0-9a-f]{8}'", argv[3])
     done = subprocess.run(
         [sys.executable, "-m", "tikdb.cli", "shell", "--db", str(db)],
         input=".mode csv\nSELECT va_id, posts FROM va_performance ORDER BY va_id;\n"
@@ -243,12 +246,14 @@ def test_the_shell_runs_in_safe_mode(db, tmp_path):
             f".shell touch {tmp_path}/shell-ran",
             f".system touch {tmp_path}/system-ran",
             f".open {tmp_path}/opened.duckdb",
+            f"COPY (SELECT 1) TO '{db}.tmp/spilled.csv';",  # DuckDB's default spill folder
             ".mode csv",
             "SELECT count(*) AS posts FROM posts;",
+            "SELECT current_setting('temp_directory') LIKE '%/tikdb-read-%' AS private;",
         ]
     )
     done = shell(db, script + "\n")
-    assert done.stdout == "posts\n4\n"  # the warehouse itself is there
+    assert done.stdout == "posts\n4\nprivate\ntrue\n"  # the warehouse itself is there
     errors = [
         line for line in done.stderr.splitlines() if line and not line.startswith(("LINE", " "))
     ]
@@ -262,6 +267,7 @@ def test_the_shell_runs_in_safe_mode(db, tmp_path):
         ".sh/.system cannot be used in -safe mode",
         ".sh/.system cannot be used in -safe mode",
         ".open cannot be used in -safe mode",
+        f'Permission Error: Cannot access file "{db}.tmp/spilled.csv" - file system operations are disabled by configuration',
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["script.sql"]
 

@@ -61,6 +61,7 @@ def outside(tmp_path) -> Path:
 def attacks(w: Path, o: Path) -> list[tuple[str, str]]:
     """(SQL, the exact one-line error) for each way to reach past the warehouse."""
     posts = f"{w}/parquet/posts.parquet"
+    db = (w / "tikdb.duckdb").resolve()
     return [
         # Writing files: over a published one, anywhere else, a whole export.
         (f"COPY (SELECT 42 AS answer) TO '{posts}' (FORMAT parquet)", no_access(posts)),
@@ -100,7 +101,17 @@ def attacks(w: Path, o: Path) -> list[tuple[str, str]]:
             "Error: Permission Error: Loading external extensions is disabled through "
             "configuration\n",
         ),
-        # The warehouse itself.
+        # The warehouse itself: over its file or its WAL, or by statement.
+        (
+            f"COPY (SELECT 1) TO '{db}' (FORMAT csv)",
+            f'Error: Binder Error: Cannot COPY to "{db}": the file belongs to an attached '
+            "database\n",
+        ),
+        (
+            f"COPY (SELECT 1) TO '{db}.wal' (FORMAT csv)",
+            f'Error: Binder Error: Cannot COPY to "{db}.wal": the file belongs to an attached '
+            "database\n",
+        ),
         (
             "CREATE TABLE sneaky AS SELECT 1",
             'Error: Invalid Input Error: Cannot execute statement of type "CREATE" on database '

@@ -22,6 +22,7 @@ import duckdb
 from tikdb.engine.checks import CheckReport, CheckSettings, load_rules, run_rules
 from tikdb.engine.checksums import NOTHING_PUBLISHED, file_digests
 from tikdb.engine.checksums import RULE as CHECKSUM_RULE
+from tikdb.engine.sqlfiles import sql_string
 from tikdb.errors import InputError, QueryError, TikdbError, one_line
 from tikdb.sources.files import file_kind, require_utf8_path
 
@@ -89,16 +90,25 @@ def read_only_config() -> dict[str, object]:
     folder of its own in the system's temporary directory, which DuckDB creates and
     removes; by default it would write ``<warehouse>.tmp/`` beside the published files.
     """
-    spill = Path(tempfile.gettempdir()) / f"tikdb-read-{os.getpid()}-{secrets.token_hex(4)}"
     return {
         "enable_external_access": False,
         "autoload_known_extensions": False,
         "autoinstall_known_extensions": False,
         "allow_community_extensions": False,
         "python_enable_replacements": False,
-        "temp_directory": str(spill),
+        "temp_directory": str(spill_folder()),
         "lock_configuration": True,
     }
+
+
+def spill_folder() -> Path:
+    """A new folder name in the system's temporary directory for a reader's spills.
+
+    DuckDB creates it when it first spills and removes it when it closes. The readers
+    must not use the default, ``<warehouse>.tmp/`` beside the published files: with
+    external access off DuckDB still lets SQL write into its temporary folder.
+    """
+    return Path(tempfile.gettempdir()) / f"tikdb-read-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def connect_read_only(db: Path) -> duckdb.DuckDBPyConnection:
@@ -159,7 +169,8 @@ def shell_command(db: Path, safe: bool = True) -> list[str]:
     programs (.read, .output, .once, .shell, .system, .open, .cd, .import, .log). It is
     switched on with ``-cmd .safe_mode``, which runs once the database is open and
     before any input is read: duckdb-cli 1.5.6 refuses to start with ``-safe``
-    ("Cannot change configuration option "extension_directories""). The path is made
+    ("Cannot change configuration option "extension_directories""). Before it, the
+    spill folder moves away from the warehouse (see ``spill_folder``). The path is made
     absolute, so that one starting with ``-`` is not read as an option, nor one such
     as ``md:x`` as a remote database.
     """
@@ -169,7 +180,8 @@ def shell_command(db: Path, safe: bool = True) -> list[str]:
     if not safe:
         return [executable, "-readonly", path]
     _require_safe_mode(executable)
-    return [executable, "-readonly", "-cmd", SAFE_MODE, path]
+    spill = f"SET temp_directory = {sql_string(str(spill_folder()))}"
+    return [executable, "-readonly", "-cmd", spill, "-cmd", SAFE_MODE, path]
 
 
 SAFE_MODE = ".safe_mode"
