@@ -15,6 +15,15 @@ CREATE OR REPLACE TEMP MACRO tikdb_count(s) AS (
     END
 );
 
+-- A value quoted in a reject's message: its first 200 characters, then how long it was
+-- (raw_text holds the whole record). Keeps a message short whatever the field held.
+CREATE OR REPLACE TEMP MACRO tikdb_excerpt(s) AS (
+    CASE
+        WHEN length(s) <= 200 THEN s
+        ELSE left(s, 200) || '… (' || format('{:,}', length(s)) || ' characters)'
+    END
+);
+
 -- A percentage with a decimal point: "3.77", "0", "12.5".
 CREATE OR REPLACE TEMP MACRO tikdb_rate(s) AS (
     CASE WHEN regexp_full_match(s, '[0-9]{1,6}(\.[0-9]{1,6})?') THEN CAST(s AS DOUBLE) END

@@ -585,6 +585,12 @@ SINGLE_REJECTS = {
     "metric_non_numeric": (3, "bad_metric", BAD_METRIC.format("views", "abc")),
     "metric_negative": (3, "bad_metric", BAD_METRIC.format("likes", "-5")),
     "metric_fraction": (3, "bad_metric", BAD_METRIC.format("comments", "12.5")),
+    # A value quoted in a message is cut after 200 characters; raw_text keeps it whole.
+    "metric_very_long": (
+        3,
+        "bad_metric",
+        BAD_METRIC.format("views", "9" * 200 + "… (5,000 characters)"),
+    ),
     "date_bad_month": (
         3,
         "bad_created_at",

@@ -44,9 +44,10 @@ SELECT
         WHEN judged.problem_reason IS NOT NULL THEN judged.problem_message
         WHEN judged.reason = 'ocr_bad_post_url' AND coalesce(judged.video_id, '') <> ''
             THEN 'video id ' || judged.video_id || ' in post_url is not a TikTok video id (19 digits '
-                || 'with no leading zero, at most 9223372036854775807): ' || judged.post_url
+                || 'with no leading zero, at most 9223372036854775807): ' || tikdb_excerpt(judged.post_url)
         WHEN judged.reason = 'ocr_bad_post_url'
-            THEN 'post_url is not a TikTok post URL with a 19-digit video id: ' || coalesce(judged.post_url, '')
+            THEN 'post_url is not a TikTok post URL with a 19-digit video id: '
+                || tikdb_excerpt(coalesce(judged.post_url, ''))
         WHEN judged.reason = 'ocr_unknown_post'
             THEN 'post ' || CAST(judged.post_id AS VARCHAR) || ' is not in the master CSV (or was rejected there)'
         WHEN winners.kept.source_file <> judged.source_file

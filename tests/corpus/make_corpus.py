@@ -364,6 +364,12 @@ def metric_negative() -> bytes:
 
 
 @csv_case
+def metric_very_long() -> bytes:
+    a, b, c = good(1, 2, 3)
+    return master(a, dict(b, views="9" * 5000), c)
+
+
+@csv_case
 def metric_whole_float() -> bytes:
     a, b, c = good(1, 2, 3)
     return master(a, dict(b, views="12.0"), c)
