@@ -119,6 +119,34 @@ def test_report_on_a_read_only_file_system_is_one_line(tmp_path, master, mounts)
     ]
 
 
+def test_a_warehouse_on_a_read_only_mount_is_read_but_not_rebuilt(tmp_path, master, mounts):
+    out = run_build(tmp_path, master).out_dir
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    bind = subprocess.run(["mount", "--bind", str(out), str(ro)], capture_output=True, check=False)
+    if bind.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {bind.stderr.decode().strip()}")
+    mounts.append(ro)
+    subprocess.run(["mount", "-o", "remount,bind,ro", str(ro)], check=True)
+    assert invoke("build", "--csv", str(master), "--out", str(ro)) == [
+        2,
+        "",
+        f"Error: {ro}: cannot be written (Read-only file system). Pass an --out folder you "
+        "can write to.\n",
+    ]
+    assert invoke("report", "--db", str(ro / "tikdb.duckdb")) == [
+        2,
+        "",
+        f"Error: {ro / 'report.html'}: cannot be written (Read-only file system). Pass --out "
+        "PATH in a folder you can write to.\n",
+    ]
+    # Reading needs no write: the checks (checksums included) and queries still work.
+    assert invoke("check", "--db", str(ro / "tikdb.duckdb"))[0] == 0
+    assert invoke("sql", "SELECT count(*) AS n FROM posts", "--db", str(ro / "tikdb.duckdb"))[
+        :2
+    ] == [0, "n\n4\n"]
+
+
 @pytest.fixture
 def shared():
     """A folder anyone may enter and read (pytest's own temporary folders are private)."""
