@@ -223,7 +223,7 @@ def test_the_readme_view_examples_run(db):
 
 def shell(db: Path | str, script: str, *options: str, cwd: Path | None = None):
     return subprocess.run(
-        [sys.executable, "-m", "tikdb.cli", "shell", "--db", str(db), *options],
+        [sys.executable, "-m", "tikdb.cli", "shell", f"--db={db}", *options],
         input=script,
         capture_output=True,
         text=True,
