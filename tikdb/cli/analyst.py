@@ -30,14 +30,24 @@ def shell(
     db: Annotated[
         Path, typer.Option(metavar="PATH", readable=False, help="The warehouse database.")
     ] = DEFAULT_DB,
+    unsafe: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe",
+            help="Leave the shell's safe mode off: SQL and dot commands may then read and "
+            "write other files (COPY, ATTACH, .read, .output, .shell). The warehouse is "
+            "still opened read-only.",
+        ),
+    ] = False,
 ) -> None:
-    """Open the warehouse read-only in the DuckDB shell (tables and analytics views).
+    """Open the warehouse read-only in the DuckDB shell (tables and analytics views),
+    in the shell's safe mode: no other file can be read or written.
 
     Example: tikdb shell, then: SELECT * FROM va_performance;
     """
     from tikdb.outputs.warehouse import shell_command
 
-    argv = call(lambda: shell_command(db))
+    argv = call(lambda: shell_command(db, safe=not unsafe))
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(argv[0], argv)

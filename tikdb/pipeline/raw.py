@@ -22,6 +22,7 @@ from tikdb.engine.models import PythonModel
 from tikdb.engine.sqlfiles import read_sql, sql_string
 from tikdb.errors import BuildError
 from tikdb.sources.csv import CsvInput, write_records
+from tikdb.sources.files import path_text
 from tikdb.sources.ocr import OcrInput
 
 # The raw tables loaded by Python; the SQL models read them.
@@ -54,20 +55,25 @@ def load_raw(
                 "started_at": started,
                 "finished_at": started,
                 "tikdb_version": __version__,
-                "csv_path": str(csv.path),
+                "csv_path": path_text(csv.path),
                 "csv_bytes": csv.scan.size,
                 "csv_sha256": csv.scan.sha256,
                 "csv_records": csv.scan.records,
                 "csv_blank_lines": csv.scan.blank_lines,
                 "csv_ignored_columns": list(csv.ignored_columns),
-                "ocr_path": str(ocr.root) if ocr.found else None,
+                "ocr_path": path_text(ocr.root) if ocr.found else None,
                 "ocr_found": ocr.found,
                 "ocr_files": len(ocr.files),
                 "ocr_bytes": sum(f.size for f in ocr.files),
                 "ocr_sha256": _combined_sha256(ocr),
                 "ocr_records": ocr.record_count,
                 "ocr_inputs": [
-                    {"path": str(f.path), "bytes": f.size, "sha256": f.sha256, "records": f.records}
+                    {
+                        "path": path_text(f.path),
+                        "bytes": f.size,
+                        "sha256": f.sha256,
+                        "records": f.records,
+                    }
                     for f in ocr.files
                 ],
                 "warnings": list(warnings),
@@ -128,7 +134,7 @@ def _combined_sha256(ocr: OcrInput) -> str | None:
         return None
     digest = hashlib.sha256()
     for f in ocr.files:
-        digest.update(f"{f.path.relative_to(ocr.root)}\0{f.sha256}\n".encode())
+        digest.update(f"{path_text(f.path.relative_to(ocr.root))}\0{f.sha256}\n".encode())
     return digest.hexdigest()
 
 
@@ -149,11 +155,14 @@ def _load_reject_text(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
     record_nos = [r[0] for r in rows]
     texts = []
     starts, ends = csv.scan.good_starts, csv.scan.good_ends
-    with csv.path.open("rb") as f:
+    raw = []
+    with csv.reopen() as f:
         for record_no in record_nos:
             start, end = int(starts[record_no]), int(ends[record_no])
             f.seek(start)
-            texts.append(f.read(end - start).rstrip(b"\r\n").decode("utf-8"))
+            raw.append(f.read(end - start).rstrip(b"\r\n"))
+    csv.require_unchanged()  # else these bytes need not be the records scanned
+    texts = [text.decode("utf-8") for text in raw]
     table = pa.table(
         {"record_no": pa.array(record_nos, pa.int64()), "raw_text": pa.array(texts, pa.string())}
     )
@@ -167,6 +176,8 @@ def assert_csv_alignment(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
     has extra lines. A mismatch would put wrong line numbers on rows, so it stops the build.
     """
     expected = len(csv.scan.good_starts)
+    # Every read of the file is done: the records loaded are the ones scanned.
+    csv.require_unchanged()
     # A side that ran out of records is padded with NULLs, hence IS DISTINCT FROM.
     got, misaligned, first_bad = con.execute(
         "SELECT count(*), count(*) FILTER (misaligned), min(record_no) FILTER (misaligned) "

@@ -16,13 +16,14 @@ carry a ``data-metric`` attribute (and table rows a ``data-key``) so tests can f
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from tikdb.errors import InputError, TikdbError, one_line
+from tikdb.errors import NO_SPACE, DiskFullError, InputError, TikdbError, is_disk_full, one_line
 from tikdb.outputs.report.data import collect
 from tikdb.outputs.report.page import render
 from tikdb.outputs.warehouse import connect_read_only
@@ -55,11 +56,21 @@ def write_report(db: Path, out: Path) -> Path:
         raise InputError(
             f"{out}: is a directory; pass a file name, e.g. --out {out / 'report.html'}."
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # on a read-only disk even this fails
+            tmp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise DiskFullError(
+                f"{out}: the disk is full ({NO_SPACE}). Free some space there, or pass --out "
+                "PATH on a disk with more room."
+            ) from exc
+        raise InputError(
+            f"{out}: cannot be written ({exc.strerror}). Pass --out PATH in a folder you can "
+            "write to."
+        ) from exc
     return out
