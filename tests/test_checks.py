@@ -151,6 +151,7 @@ SEVERITY = {
     "posts__slide_count": "error",
     "posts__slide_count_max": "warn",
     "posts__va_exists": "error",
+    "published_files__checksums": "error",
     "rejects__complete": "error",
     "rejects__rate": "warn",
     "slides__image_id_parsed": "warn",
