@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from tikdb.cli import app
 from tikdb.errors import InputError
+from tikdb.pipeline.guards import PublishGuards
 from tikdb.sources import csv_scan, files
 from tikdb.sources.csv_scan import scan_csv
 
@@ -31,6 +32,9 @@ NOT_REGULAR = (
     "Error: {p}: is {kind}, not a regular file; tikdb reads the master CSV more than once, "
     "so save it to a file and pass that with --csv PATH.\n"
 )
+
+# Inputs that are mostly rejects on purpose build with the publish guard off.
+MOSTLY_REJECTS = PublishGuards(refuse_reject_rate=1)
 
 
 def tikdb(*args: str, stdin: bytes | None = None, timeout: float = 60):
@@ -71,9 +75,7 @@ def test_a_fifo_as_the_csv_is_an_input_error_not_a_hang(tmp_path, published):
     fifo = tmp_path / "export.csv"
     os.mkfifo(fifo)
     before = snapshot(published)
-    done = tikdb(
-        "build", "--csv", str(fifo), "--ocr", str(tmp_path / "no"), "--out", str(published)
-    )
+    done = tikdb("build", "--csv", str(fifo), "--out", str(published))
     assert done.returncode == 2
     assert done.stderr.decode() == NOT_REGULAR.format(p=fifo, kind="a pipe (FIFO)")
     assert snapshot(published) == before
@@ -122,9 +124,7 @@ def test_a_csv_appended_to_after_the_scan_stops_the_build_with_the_true_cause(
 
     monkeypatch.setattr(build_module, "open_csv", scan_then_append)
     before = snapshot(published)
-    result = runner.invoke(
-        app, ["build", "--csv", str(master), "--ocr", str(tmp_path / "no"), "--out", str(published)]
-    )
+    result = runner.invoke(app, ["build", "--csv", str(master), "--out", str(published)])
     assert (result.exit_code, result.stderr) == (2, f"Error: {master}: {CHANGED}\n")
     assert snapshot(published) == before
 
@@ -228,7 +228,7 @@ def test_a_va_folder_that_links_to_itself_or_nowhere_is_reported(tmp_path, maste
     (by_va / "Loop").symlink_to(by_va / "Loop")
     (by_va / "Gone").symlink_to(tmp_path / "nowhere")
     (by_va / "notes.txt").write_text("not a VA folder")  # a plain file is no VA folder
-    db = run_build(tmp_path, master, ocr_dir).db_path
+    db = run_build(tmp_path, master, ocr_dir, guards=MOSTLY_REJECTS).db_path
     assert ocr_rejects(db) == [
         (
             "ocr_file",
@@ -250,7 +250,7 @@ def test_a_by_va_folder_that_links_to_itself_is_reported(tmp_path, master):
     root.mkdir()
     (root / "by_va").symlink_to(root / "by_va")
     (root / "all_results.json").write_text(json.dumps([ocr_record(make_row(1), "x")]))
-    db = run_build(tmp_path, master, root).db_path
+    db = run_build(tmp_path, master, root, guards=MOSTLY_REJECTS).db_path
     assert ocr_rejects(db) == [
         (
             "ocr_file",
@@ -323,9 +323,10 @@ def test_a_fifo_where_the_previous_warehouse_was_is_an_input_error(tmp_path, mas
     os.mkfifo(out / "tikdb.duckdb")
     done = tikdb("build", "--csv", str(master), "--out", str(out))
     assert done.returncode == 2
+    # tikdb made no such file, so it is someone else's: refused before anything is read.
     assert done.stderr.decode() == (
-        f"Error: {out / 'tikdb.duckdb'}: is a pipe (FIFO), not a tikdb warehouse. Move it "
-        "away or pass another --out DIR.\n"
+        f"Error: {out}: tikdb.duckdb (not a regular file) is not tikdb's (tikdb replaces "
+        "only what it made); nothing was changed. Move it elsewhere, or pass another --out DIR.\n"
     )
 
 
