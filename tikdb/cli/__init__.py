@@ -5,7 +5,7 @@ One module per command group; each registers its commands on the app in ``app.py
 
 from __future__ import annotations
 
-from tikdb.cli import analyst, build, check, generate  # noqa: F401  (they register commands)
+from tikdb.cli import analyst, build, check, export, generate  # noqa: F401  (they register commands)
 from tikdb.cli.app import app
 
 
