@@ -49,6 +49,7 @@ EXPORT_ID_PROPERTY = "tikdb.export-id"
 VERSION_PROPERTY = "tikdb.version"
 TAG_PREFIX = "build-"
 COMMIT_ATTEMPTS = 8
+SETUP_ATTEMPTS = 3
 BATCH_ROWS = 100_000
 
 Step = Callable[[str], None]
@@ -104,7 +105,8 @@ def location_uri(location: str) -> str:
 
 
 def open_catalog(uri: str, location: str, properties: dict[str, str] | None = None) -> SqlCatalog:
-    """The SQL catalog at ``uri``; its tables are created on first use."""
+    """The SQL catalog at ``uri``; its tables are created on first use. Two exports that
+    create them at once can collide (a duplicate-table error): the loser tries again."""
     from pyiceberg.catalog.sql import SqlCatalog
 
     if not uri.startswith(("sqlite:", "postgresql")):
@@ -112,13 +114,17 @@ def open_catalog(uri: str, location: str, properties: dict[str, str] | None = No
             f"--catalog {redacted(uri)}: not a SQL catalog URI. Pass sqlite:///PATH "
             "or postgresql+psycopg2://USER@HOST/DB."
         )
-    try:
-        return SqlCatalog(CATALOG_NAME, uri=uri, warehouse=location, **(properties or {}))
-    except Exception as exc:
-        raise IcebergExportError(
-            f"cannot open the Iceberg catalog {redacted(uri)}: {one_line(exc)}. "
-            "Check the URI, that the database is running, and its credentials."
-        ) from exc
+    for attempt in range(1, SETUP_ATTEMPTS + 1):
+        try:
+            return SqlCatalog(CATALOG_NAME, uri=uri, warehouse=location, **(properties or {}))
+        except Exception as exc:
+            if attempt == SETUP_ATTEMPTS:
+                raise IcebergExportError(
+                    f"cannot open the Iceberg catalog {redacted(uri)}: {one_line(exc)}. "
+                    "Check the URI, that the database is running, and its credentials."
+                ) from exc
+            time.sleep(random.uniform(0.1, 0.5))
+    raise AssertionError("unreachable")
 
 
 def export_iceberg(
@@ -202,7 +208,13 @@ def published_names(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _ensure_namespace(catalog: SqlCatalog, namespace: str) -> None:
-    catalog.create_namespace_if_not_exists(namespace)
+    """Create the namespace unless it exists; another export creating it at the same
+    moment makes the insert fail, and then it exists."""
+    try:
+        catalog.create_namespace_if_not_exists(namespace)
+    except Exception:
+        if not catalog.namespace_exists(namespace):
+            raise
 
 
 @dataclass
