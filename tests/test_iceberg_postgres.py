@@ -22,7 +22,19 @@ from pyiceberg.catalog.sql import SqlCatalog
 from tikdb.outputs.export.iceberg import published_names
 from tikdb.outputs.warehouse import connect_read_only
 
-PG_BIN = Path(os.environ.get("TIKDB_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def postgres_bin() -> Path:
+    """Debian's newest installed PostgreSQL (15 on Debian 12), or $TIKDB_PG_BIN."""
+    if "TIKDB_PG_BIN" in os.environ:
+        return Path(os.environ["TIKDB_PG_BIN"])
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = postgres_bin()
 
 pytestmark = pytest.mark.slow
 
