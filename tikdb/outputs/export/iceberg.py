@@ -402,3 +402,58 @@ def _commit_once(
 def _delete(io: Any, path: str) -> None:
     with contextlib.suppress(Exception):  # best effort: an unreferenced file is harmless
         io.delete(path)
+
+
+CONFIG_KEYS = {"catalog", "location", "namespace", "properties"}
+
+
+def export_from_config(
+    config: dict[str, Any], db: Path, on_step: Step | None = None
+) -> IcebergReport | None:
+    """Run the export a parsed ``tikdb.toml`` asks for after a successful build, or
+    return None when it has no ``[export.iceberg]`` table::
+
+        [export.iceberg]
+        catalog = "sqlite:///lake/catalog.db"   # or postgresql+psycopg2://USER@HOST/DB
+        location = "lake"                       # a folder, or s3://BUCKET/PATH
+        namespace = "tikdb"                     # optional
+        [export.iceberg.properties]             # optional: catalog and file-IO settings
+        "s3.region" = "eu-west-1"
+
+    Relative paths are relative to the working directory, as on the command line.
+    """
+    where = "tikdb.toml [export.iceberg]"
+    export = config.get("export", {})
+    if not isinstance(export, dict):
+        raise InputError("tikdb.toml: export must be a table, e.g. [export.iceberg].")
+    section = export.get("iceberg")
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise InputError(f"{where}: must be a table with catalog and location.")
+    unknown = sorted(set(section) - CONFIG_KEYS)
+    if unknown:
+        names = ", ".join(unknown)
+        raise InputError(
+            f"{where}: unknown key(s) {names}. Known: catalog, location, namespace, properties."
+        )
+    for key in ("catalog", "location"):
+        if key not in section:
+            raise InputError(
+                f'{where}: "{key}" missing. Add e.g. catalog = "sqlite:///lake/catalog.db" '
+                'and location = "lake".'
+            )
+    for key in ("catalog", "location", "namespace"):
+        if key in section and not isinstance(section[key], str):
+            raise InputError(f'{where}: "{key}" must be a string.')
+    properties = section.get("properties", {})
+    if not isinstance(properties, dict) or not all(isinstance(v, str) for v in properties.values()):
+        raise InputError(f'{where}: "properties" must be a table of strings.')
+    return export_iceberg(
+        db,
+        section["catalog"],
+        section["location"],
+        section.get("namespace", DEFAULT_NAMESPACE),
+        dict(properties),
+        on_step,
+    )
