@@ -170,6 +170,7 @@ def test_a_column_added_by_a_later_version_evolves_the_schema(first, tmp_path):
     assert_same_as_duckdb(later, posts.scan().to_arrow(), "posts")
     before = posts.snapshots()[0]
     assert posts.scan(snapshot_id=before.snapshot_id).to_arrow().num_rows == 5
+    assert before.schema_id != posts.schema().schema_id  # the older snapshot keeps its schema
     # A dropped column stays in the Iceberg table, NULL from that export on.
     vas = load(uri, "vas").scan().to_arrow()
     assert "spellings" in vas.column_names
@@ -327,3 +328,24 @@ def test_a_catalog_uri_that_is_not_sql_is_a_usage_error(first, tmp_path):
         "Error: --catalog thrift://h:9083: not a SQL catalog URI. Pass sqlite:///PATH or "
         "postgresql+psycopg2://USER@HOST/DB.\n"
     )
+
+
+def readme_block(after: str) -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```python\n", readme.index(after)) + len("```python\n")
+    return readme[start : readme.index("```", start)]
+
+
+def test_the_readme_python_snippet_reads_the_tables(first, tmp_path, capsys):
+    uri, location = catalog_at(tmp_path)
+    export_iceberg(first, uri, location)
+    export_iceberg(first, uri, location)
+    code = readme_block("From Python, with pyiceberg and DuckDB")
+    assert 'uri="sqlite:///lake/catalog.db"' in code
+    exec(code.replace("sqlite:///lake/catalog.db", uri), {})
+    lines = capsys.readouterr().out.splitlines()
+    posts = query(first, "SELECT count(*) FROM posts")[0][0]
+    run_id = query(first, "SELECT max_by(run_id, finished_at) FROM import_log")[0][0]
+    assert lines[0] == f"[({posts},)]"
+    assert [s[1] for s in eval(lines[1])] == [run_id, run_id]
+    assert lines[2] == str(posts)
