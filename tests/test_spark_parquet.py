@@ -8,6 +8,7 @@ timestamp Spark read as a local time would come back shifted and fail the compar
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -195,3 +196,38 @@ def test_partitioned_posts_and_slides_read_back_whole(spark, warehouse):
         frame = spark.read.parquet(str(parquet / table))
         got = [tuple(plain(v) for v in row) for row in frame.collect()]
         assert canonical(got) == canonical(query(db, sql)), table
+
+
+def readme_blocks(after: str, count: int) -> list[str]:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks, at = [], readme.index(after)
+    for _ in range(count):
+        start = readme.index("```python\n", at) + len("```python\n")
+        at = readme.index("```", start)
+        blocks.append(readme[start:at])
+        at += 3
+    return blocks
+
+
+def test_the_readme_parquet_snippets_run(spark, warehouse, tmp_path, monkeypatch, capsys):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "warehouse").symlink_to(warehouse.out_dir)
+    monkeypatch.chdir(tmp_path)
+    with_duckdb, with_spark = readme_blocks("### Parquet, one file or by month", 2)
+    exec(with_duckdb, {})
+    # The JVM resolves relative paths against its own working directory, fixed at start.
+    exec(with_spark.replace('"data/', f'"{tmp_path}/data/'), {"spark": spark})
+    out = capsys.readouterr().out
+    db = warehouse.db_path
+    assert re.search(rf"│\s*{query(db, 'SELECT count(*) FROM posts')[0][0]}\s*│", out), out
+    months = query(db, "SELECT strftime(created_at, '%Y-%m'), count(*) FROM posts GROUP BY 1")
+    assert len(months) == 3
+    for month, n in months:
+        assert re.search(rf"│\s*{month}\s*│\s*{n}\s*│", out), (month, n, out)
+    october = query(
+        db,
+        "SELECT va_id, count(*) FROM posts WHERE strftime(created_at, '%Y-%m') = '2025-10' "
+        "GROUP BY 1",
+    )
+    for va_id, n in october:
+        assert re.search(rf"\|\s*{va_id or 'NULL'}\s*\|\s*{n}\s*\|", out), (va_id, n, out)
