@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,7 +72,10 @@ def _style():
 def to_svg(fig: Figure, title: str, id_prefix: str) -> Html:
     """The figure as an inline <svg class="chart"> named title."""
     buffer = io.StringIO()
-    with _style():
+    with _style(), warnings.catch_warnings():
+        # Text stays text, drawn by the reader's browser with its own fonts: an emoji
+        # that matplotlib's font lacks is shown there; only its measured width is a guess.
+        warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
         fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
     return svg(buffer.getvalue(), title, id_prefix)
 

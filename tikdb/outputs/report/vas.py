@@ -73,6 +73,7 @@ def find_va(vas: Sequence[Va], name: str, where: str) -> Va:
 
 
 def _shown(va: Va) -> str:
-    """A VA as an error message names it: its display name and, if different, its id."""
+    """A VA as an error message names it: its display name and, if it is not the same name
+    in another case, its id."""
     label = safe_text(va.label)
-    return label if va.display_name == va.va_id else f"{label} ({safe_text(va.va_id)})"
+    return label if va.label.casefold() == va.va_id else f"{label} ({safe_text(va.va_id)})"
