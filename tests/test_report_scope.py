@@ -328,3 +328,8 @@ def test_per_va_writes_a_report_per_va_and_an_index(tmp_path):
     assert sorted(links) == sorted(p.name for p in written[:-1])
     for path in written[:-1]:
         assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_the_documented_file_name_is_the_one_written():
+    # README.md and vas.py give carla-8813d406.html as the example.
+    assert report_file_name(va("carla", "Carla")) == "carla-8813d406.html"
