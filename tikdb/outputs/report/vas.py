@@ -32,7 +32,7 @@ def slug(text: str) -> str:
 
 def report_file_name(va: Va) -> str:
     """The file name of va's report, e.g. ``carla-8813d406.html``: a slug of its name and
-    a hash of its id (``va-1f0e3dad.html`` when the name has no letter or digit)."""
+    a hash of its id (``va-<hash>.html`` when the name has no letter or digit)."""
     digest = hashlib.sha256(va.va_id.encode("utf-8")).hexdigest()[:HASH_CHARS]
     return f"{slug(va.label) or 'va'}-{digest}.html"
 
