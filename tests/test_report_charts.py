@@ -27,6 +27,8 @@ from tikdb.outputs.report.charts import (
     weekly_chart,
     weekly_figure,
 )
+from tikdb.outputs.report import sections
+from tikdb.outputs.report.data import SlideCount
 from tikdb.outputs.report.markup import svg
 
 MONDAY = date(2025, 5, 5)
@@ -121,6 +123,24 @@ def test_bars_are_the_known_slide_counts_and_their_medians():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2\nn=1,416", "3\nn=355", "11\nn=2"]
 
 
+def test_the_slide_section_draws_known_slide_counts_only():
+    rows = [
+        SlideCount(2, 10, 500.0, ["current_metrics"]),
+        SlideCount(3, 4, 800.0, ["current_metrics"]),
+        SlideCount(4, 2, None, ["current_metrics"]),
+        SlideCount(None, 7, 300.0, ["oct_scrape", "sept_scrape"]),
+    ]
+    page = sections.slide_counts(rows)
+    texts = svg_texts(page)
+    assert [t for t in texts if t.startswith("n=")] == ["n=10", "n=4"]
+    assert "None" not in page and "n=7" not in page and "n=2" not in page
+    assert (
+        'Not drawn: <span data-metric="slides.unknown_posts">7</span> posts whose export has '
+        "no slide list (sources: oct_scrape, sept_scrape), so their slide count is unknown, "
+        "not 0. Not drawn: 2 posts without a view count."
+    ) in page
+
+
 def test_the_heatmap_colours_known_medians_only():
     cells = {(d, h): (0, None) for d in range(1, 8) for h in range(24)}
     cells[(1, 5)] = (3, 120.0)
@@ -141,13 +161,24 @@ def test_colour_classes_cover_every_median(low, high):
     assert bounds[0] <= low and high < bounds[-1]
 
 
-HOSTILE = "<script>alert(1)</script> $x$ & \"q\" 'a'"
+HOSTILE = "<script>$x$ & \"q\" 'a'"  # short enough to be shown whole in a legend
+
+
+def svg_texts(page: str) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", page)
 
 
 def test_text_in_charts_is_escaped_and_shown_as_typed():
     page = weekly_chart([Series(HOSTILE, [(MONDAY, 5.0)])], MONDAY, MONDAY, HOSTILE)
     assert "<script" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; $x$ &amp; &quot;q&quot; &#x27;a&#x27;" in page
+    shown = "&lt;script&gt;$x$ &amp; &quot;q&quot; &#x27;a&#x27;"
+    assert svg_texts(page) == [
+        "2025-05-05",  # one week: its Monday, as a date
+        "Week starting (Monday, UTC)",
+        *["0", "1", "2", "3", "4", "5"],  # whole views only
+        "Views per week",
+        shown,  # the legend, as typed: $x$ is not read as math
+    ]
     # the title is the accessible name and the first <title>
     assert page.startswith('<svg class="chart" role="img" aria-label="&lt;script&gt;')
 
