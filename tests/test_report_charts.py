@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+from tikdb.outputs.report import sections
 from tikdb.outputs.report.charts import (
     Bar,
     Series,
@@ -27,7 +28,6 @@ from tikdb.outputs.report.charts import (
     weekly_chart,
     weekly_figure,
 )
-from tikdb.outputs.report import sections
 from tikdb.outputs.report.data import SlideCount
 from tikdb.outputs.report.markup import svg
 
