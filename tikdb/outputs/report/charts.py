@@ -148,7 +148,7 @@ def weekly_figure(series: Sequence[Series], first: date | None, last: date | Non
             ax.axvspan(weeks[a] - half, weeks[b] + half, color=NO_POSTS_FILL, zorder=0, lw=0)
         if not all(drawn):
             handles.append(Patch(color=NO_POSTS_FILL))
-            labels.append("no posts (or no view count) by these VAs")
+            labels.append("weeks with no posts (or no view count) shown")
         ax.set_xlim(weeks[0] - half, weeks[-1] + half)
         if len(weeks) <= 12:  # a few weeks: a tick on each Monday (or every other)
             locator = mdates.WeekdayLocator(byweekday=mdates.MO, interval=len(weeks) // 7 + 1)
