@@ -333,3 +333,13 @@ def test_per_va_writes_a_report_per_va_and_an_index(tmp_path):
 def test_the_documented_file_name_is_the_one_written():
     # README.md and vas.py give carla-8813d406.html as the example.
     assert report_file_name(va("carla", "Carla")) == "carla-8813d406.html"
+
+
+def test_report_help_says_the_days_are_utc_and_included():
+    text = " ".join(CliRunner().invoke(app, ["report", "--help"], terminal_width=80).stdout.split())
+    assert "Only posts created on or after this UTC day (YYYY-MM-DD)." in text
+    assert "Only posts created on or before this UTC day (YYYY-MM-DD, included)." in text
+    assert (
+        "--since and --until pick posts by the UTC day they were created (both days included)"
+        in text
+    )

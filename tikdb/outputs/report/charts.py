@@ -150,13 +150,17 @@ def weekly_figure(series: Sequence[Series], first: date | None, last: date | Non
             handles.append(Patch(color=NO_POSTS_FILL))
             labels.append("weeks with no posts (or no view count) shown")
         ax.set_xlim(weeks[0] - half, weeks[-1] + half)
-        if len(weeks) <= 12:  # a few weeks: a tick on each Monday (or every other)
-            locator = mdates.WeekdayLocator(byweekday=mdates.MO, interval=len(weeks) // 7 + 1)
+        if len(weeks) <= 12:  # a few weeks: each Monday (or every other), as a date
+            ax.xaxis.set_major_locator(
+                mdates.WeekdayLocator(byweekday=mdates.MO, interval=len(weeks) // 7 + 1)
+            )
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         else:  # months or years: ticks on month or year starts, never crowded
             locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # views are whole
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: fmt_compact(v)))
         ax.grid(axis="y", color="#e3e3e3", linewidth=0.8)
         ax.set_axisbelow(True)
@@ -196,6 +200,7 @@ def slide_count_figure(bars: Sequence[Bar]) -> Figure:
         ax.set_xticks(list(positions), [f"{b.slide_count}\nn={fmt_int(b.posts)}" for b in bars])
         ax.set_ylim(bottom=0)
         ax.margins(y=0.12)
+        ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # views are whole
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: fmt_compact(v)))
         ax.grid(axis="y", color="#e3e3e3", linewidth=0.8)
         ax.set_axisbelow(True)
