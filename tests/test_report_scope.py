@@ -273,6 +273,13 @@ def test_report_va_on_the_command_line(db):
     )
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: --since 2025-10-02 is after --until 2025-10-01.")
+    out = db.parent / "per-va"
+    result = runner.invoke(
+        app, ["report", "--db", str(db), "--per-va", str(out), "--until", "2025-05-31"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"wrote 3 VA reports and {out / 'index.html'}\n"  # Carla, Kent, Zoe
+    assert len(list(out.glob("*.html"))) == 4
     result = runner.invoke(
         app, ["report", "--db", str(db), "--per-va", str(db.parent / "x"), "--va", "kent"]
     )
@@ -317,7 +324,7 @@ def test_per_va_writes_a_report_per_va_and_an_index(tmp_path):
     ]
     db = build_of(tmp_path / "wh", posts)
     out = tmp_path / "reports"
-    written = write_per_va(out, db)
+    written = write_per_va(db, out)
     assert written[-1] == out / "index.html"
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
     assert all(p.parent == out for p in written)

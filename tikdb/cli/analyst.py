@@ -144,7 +144,7 @@ def report(
     if per_va is not None:
         if out is not None or va is not None:
             raise fail("--per-va DIR writes one file per VA into DIR; leave out --out and --va.", 2)
-        written = call(lambda: write_per_va(per_va, db, since=first, until=last))
+        written = call(lambda: write_per_va(db, per_va, since=first, until=last))
         typer.echo(f"wrote {len(written) - 1} VA reports and {written[-1]}")
         return
     target = call(lambda: write_report(db, out, va=va, since=first, until=last))

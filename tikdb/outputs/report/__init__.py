@@ -129,7 +129,7 @@ def write_report(
 
 
 def write_per_va(
-    out_dir: Path, db: Path, *, since: date | None = None, until: date | None = None
+    db: Path, out_dir: Path, *, since: date | None = None, until: date | None = None
 ) -> list[Path]:
     """Write one report per VA into out_dir, then index.html linking them; return the
     files written, the index last."""
