@@ -72,3 +72,42 @@ def test_a_bad_table_is_an_input_error_naming_it(db, toml, message):
     with pytest.raises(InputError) as bad:
         export_from_config(tomllib.loads(toml), db)
     assert str(bad.value) == message
+
+
+def test_tikdb_build_runs_the_export_tikdb_toml_asks_for(tmp_path, monkeypatch):
+    """`tikdb build` in a folder whose tikdb.toml has [export.iceberg] exports the new
+    build; the same file still serves `tikdb pull`."""
+    from typer.testing import CliRunner
+
+    from tikdb.cli import app
+    from tikdb.config import load_config
+
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path / "m.csv", [make_row(n) for n in range(1, 4)])
+    (tmp_path / "tikdb.toml").write_text(
+        '[[pull]]\nfile = "m.csv"\n\n'
+        '[export.iceberg]\ncatalog = "sqlite:///catalog.db"\nlocation = "lake"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["build", "--csv", "m.csv", "--out", "wh"])
+    assert result.exit_code == 0, result.output
+    table = SqlCatalog("tikdb", uri=f"sqlite:///{tmp_path / 'catalog.db'}").load_table(
+        ("tikdb", "posts")
+    )
+    assert table.scan().to_arrow().num_rows == 3
+    assert "exported build " in result.stdout
+    assert [entry.file for entry in load_config(tmp_path / "tikdb.toml").pulls] == [
+        tmp_path / "m.csv"
+    ]
+
+
+def test_a_build_without_tikdb_toml_exports_nothing(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from tikdb.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path / "m.csv", [make_row(1)])
+    result = CliRunner().invoke(app, ["build", "--csv", "m.csv", "--out", "wh"])
+    assert result.exit_code == 0, result.output
+    assert "exported" not in result.stdout and not (tmp_path / "lake").exists()

@@ -132,7 +132,11 @@ def _iceberg(out, per_va, since, until, catalog, location, namespace, props, db)
         if not sep or not key:
             raise fail(f"--property {item!r}: write KEY=VALUE, e.g. s3.region=eu-west-1.", 2)
         properties[key] = value
-    report = call(lambda: export_iceberg(db, catalog, location, namespace, properties))
+    print_iceberg_report(call(lambda: export_iceberg(db, catalog, location, namespace, properties)))
+
+
+def print_iceberg_report(report) -> None:
+    """One line per table, then the snapshot tag (also after a build, from tikdb.toml)."""
     for table in report.tables:
         typer.echo(f"{report.namespace}.{table.name}\t{table.rows}")
     retried = f" after {report.attempts} attempts" if report.attempts > 1 else ""
