@@ -14,6 +14,15 @@ CREATE OR REPLACE TEMP MACRO tikdb_count(s) AS (
     END
 );
 
+-- A value quoted in a reject's message: its first 200 characters, then how long it was
+-- (raw_text holds the whole record). Keeps a message short whatever the field held.
+CREATE OR REPLACE TEMP MACRO tikdb_excerpt(s) AS (
+    CASE
+        WHEN length(s) <= 200 THEN s
+        ELSE left(s, 200) || '… (' || format('{:,}', length(s)) || ' characters)'
+    END
+);
+
 -- A percentage with a decimal point: "3.77", "0", "12.5".
 CREATE OR REPLACE TEMP MACRO tikdb_rate(s) AS (
     CASE WHEN regexp_full_match(s, '[0-9]{1,6}(\.[0-9]{1,6})?') THEN CAST(s AS DOUBLE) END
@@ -67,6 +76,12 @@ CREATE OR REPLACE TEMP MACRO tikdb_post_url_parts(url) AS regexp_extract(
     url,
     '^https?://(?:www\.|m\.)?tiktok\.com/@([A-Za-z0-9._]{1,40})/(?:video|photo)/([0-9]{19})/?(?:[?#].*)?$',
     ['handle', 'video_id']
+);
+
+-- The video id in a post URL as a number: 19 digits with no leading zero, within BIGINT;
+-- else NULL. Read as a plain number, "/video/0000000000000000042" would be post 42.
+CREATE OR REPLACE TEMP MACRO tikdb_video_id(digits) AS (
+    CASE WHEN regexp_full_match(digits, '[1-9][0-9]{18}') THEN try_cast(digits AS BIGINT) END
 );
 
 CREATE OR REPLACE TEMP MACRO tikdb_canonical_post_url(handle, post_id) AS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -164,7 +165,9 @@ def test_the_shell_is_the_duckdb_cli_beside_python():
 
 
 def test_tikdb_shell_opens_the_warehouse_read_only(db):
-    assert shell_command(db)[1:] == ["-readonly", str(db)]
+    argv = shell_command(db)
+    assert argv[1:3] + argv[4:] == ["-readonly", "-cmd", "-cmd", ".safe_mode", str(db)]
+    assert re.fullmatch(r"SET temp_directory = '.*/tikdb-read-\d+-[0-9a-f]{8}'", argv[3])
     done = subprocess.run(
         [sys.executable, "-m", "tikdb.cli", "shell", "--db", str(db)],
         input=".mode csv\nSELECT va_id, posts FROM va_performance ORDER BY va_id;\n"
@@ -230,3 +233,105 @@ def test_a_warehouse_held_by_a_writer_is_the_same_error_in_every_reading_command
     finally:
         holder.kill()
         holder.wait()
+
+
+def shell(db: Path | str, script: str, *options: str, cwd: Path | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "tikdb.cli", "shell", f"--db={db}", *options],
+        input=script,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=cwd,
+    )
+
+
+def test_the_shell_runs_in_safe_mode(db, tmp_path):
+    (tmp_path / "script.sql").write_text("SELECT 'read from a file';\n")
+    script = "\n".join(
+        [
+            f"COPY (SELECT 42) TO '{tmp_path}/copy.csv';",
+            "SELECT * FROM read_text('/etc/passwd');",
+            f"ATTACH '{tmp_path}/new.duckdb' AS n;",
+            "SET enable_external_access = true;",
+            f".read {tmp_path}/script.sql",
+            f".output {tmp_path}/output.txt",
+            f".shell touch {tmp_path}/shell-ran",
+            f".system touch {tmp_path}/system-ran",
+            f".open {tmp_path}/opened.duckdb",
+            f"COPY (SELECT 1) TO '{db}.tmp/spilled.csv';",  # DuckDB's default spill folder
+            ".mode csv",
+            "SELECT count(*) AS posts FROM posts;",
+            "SELECT current_setting('temp_directory') LIKE '%/tikdb-read-%' AS private;",
+        ]
+    )
+    done = shell(db, script + "\n")
+    assert done.stdout == "posts\n4\nprivate\ntrue\n"  # the warehouse itself is there
+    errors = [
+        line for line in done.stderr.splitlines() if line and not line.startswith(("LINE", " "))
+    ]
+    assert errors == [
+        f'Permission Error: Cannot access file "{tmp_path}/copy.csv" - file system operations are disabled by configuration',
+        'Permission Error: Cannot access file "/etc/passwd" - file system operations are disabled by configuration',
+        f'Permission Error: Cannot access file "{tmp_path}/new.duckdb" - file system operations are disabled by configuration',
+        'Invalid Input Error: Cannot change configuration option "enable_external_access" - the configuration has been locked',
+        ".read cannot be used in -safe mode",
+        ".output/.once/.excel cannot be used in -safe mode",
+        ".sh/.system cannot be used in -safe mode",
+        ".sh/.system cannot be used in -safe mode",
+        ".open cannot be used in -safe mode",
+        f'Permission Error: Cannot access file "{db}.tmp/spilled.csv" - file system operations are disabled by configuration',
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["script.sql"]
+
+
+def test_unsafe_opts_out_of_safe_mode_and_still_opens_read_only(db, tmp_path):
+    assert shell_command(db, safe=False)[1:] == ["-readonly", str(db)]
+    done = shell(
+        db,
+        f"COPY (SELECT 42 AS answer) TO '{tmp_path}/copy.csv';\nCREATE TABLE t (a INTEGER);\n",
+        "--unsafe",
+    )
+    assert (tmp_path / "copy.csv").read_text() == "answer\n42\n"
+    assert "read-only mode" in done.stderr
+
+
+def test_a_db_path_that_looks_like_an_option_is_passed_as_a_path(db, tmp_path, monkeypatch):
+    odd = tmp_path / "-x"
+    odd.mkdir()
+    (odd / "tikdb.duckdb").symlink_to(db)
+    done = shell(
+        "-x/tikdb.duckdb", ".mode csv\nSELECT count(*) AS posts FROM posts;\n", cwd=tmp_path
+    )
+    assert (done.returncode, done.stdout) == (0, "posts\n4\n"), done.stderr
+    monkeypatch.chdir(tmp_path)
+    assert shell_command(Path("-x/tikdb.duckdb"))[-1] == str(odd / "tikdb.duckdb")
+
+
+def test_a_shell_without_safe_mode_is_refused(db, tmp_path, monkeypatch):
+    """A DuckDB shell that ignores .safe_mode (as one too old to know it might) would
+    hand over an unsafe session; tikdb refuses to start it."""
+    real = duckdb_executable()
+    fake = tmp_path / "duckdb"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "# drop '-cmd .safe_mode', as a shell without safe mode would in effect\n"
+        'for a in "$@"; do shift; [ "$a" = "-cmd" ] && { skip=1; continue; }; '
+        '[ -n "$skip" ] && { skip=; continue; }; set -- "$@" "$a"; done\n'
+        f'exec {real} "$@"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr("tikdb.outputs.warehouse.duckdb_executable", lambda: str(fake))
+
+    def never(*args):  # were the check to pass, this test must not become the shell
+        raise AssertionError(f"the shell was started: {args}")
+
+    monkeypatch.setattr("tikdb.cli.analyst.os.execv", never)
+    result = runner.invoke(app, ["shell", "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {fake}: this DuckDB shell has no safe mode that blocks file access. Install "
+        "duckdb-cli 1.5 or newer (uv sync), or pass --unsafe to open the warehouse read-only "
+        "without it.\n"
+    )

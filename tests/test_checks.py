@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 
 from tikdb.cli import app
 from tikdb.engine.checks import CheckSettings, load_rules
+from tikdb.engine.checksums import RULE as CHECKSUM_RULE
+from tikdb.engine.checksums import record_checksums
 from tikdb.outputs.warehouse import check_published as check_warehouse
 
 # One mutation per rule: SQL run on a copy of a clean warehouse that must make exactly
@@ -56,6 +58,8 @@ VIOLATIONS = {
     "posts__latest_observation": f"UPDATE posts SET observations = observations + 1 WHERE post_id = {FIRST}",
     "snapshots__accounting": "UPDATE snapshots SET records = records + 1",
     "rejects__complete": "UPDATE rejects SET message = NULL WHERE line = (SELECT min(line) FROM rejects)",
+    # Any change to the file after its build; its checksums are not recorded again.
+    CHECKSUM_RULE: "CREATE TABLE main.extra AS SELECT 1 AS x",
 }
 # Some mutations necessarily break a second rule too (the data is linked); name them.
 AN_OBSERVATION_MORE = {
@@ -99,14 +103,19 @@ def clean_warehouse(tmp_path_factory) -> Path:
     return result.db_path.resolve()
 
 
-def mutated(tmp_path: Path, source: Path, sql: str) -> Path:
-    db = tmp_path / "tikdb.duckdb"
-    shutil.copy(source, db)
+def mutated(tmp_path: Path, source: Path, sql: str, record: bool = True) -> Path:
+    """A copy of the build's folder, its database changed by ``sql``; its checksums
+    recorded again (as if a build had written that data) unless ``record`` is False."""
+    folder = tmp_path / "wh"
+    shutil.copytree(source.parent, folder)
+    db = folder / "tikdb.duckdb"
     con = duckdb.connect(str(db))
     try:
         con.execute(sql)
     finally:
         con.close()
+    if record:
+        record_checksums(folder)
     return db
 
 
@@ -125,7 +134,7 @@ def test_the_clean_warehouse_passes_every_rule(clean_warehouse):
 
 @pytest.mark.parametrize("rule", sorted(VIOLATIONS))
 def test_each_rule_catches_its_violation(tmp_path, clean_warehouse, rule):
-    db = mutated(tmp_path, clean_warehouse, VIOLATIONS[rule])
+    db = mutated(tmp_path, clean_warehouse, VIOLATIONS[rule], record=rule != CHECKSUM_RULE)
     got = failed(db)
     assert rule in got
     assert got - {rule} <= ALSO_FAILS.get(rule, set()), got
@@ -162,6 +171,7 @@ SEVERITY = {
     "posts__slide_count": "error",
     "posts__slide_count_max": "warn",
     "posts__va_exists": "error",
+    "published_files__checksums": "error",
     "rejects__complete": "error",
     "rejects__rate": "warn",
     "slides__image_id_parsed": "warn",

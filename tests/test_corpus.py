@@ -655,6 +655,12 @@ SINGLE_REJECTS = {
     "metric_non_numeric": (3, "bad_metric", BAD_METRIC.format("views", "abc")),
     "metric_negative": (3, "bad_metric", BAD_METRIC.format("likes", "-5")),
     "metric_fraction": (3, "bad_metric", BAD_METRIC.format("comments", "12.5")),
+    # A value quoted in a message is cut after 200 characters; raw_text keeps it whole.
+    "metric_very_long": (
+        3,
+        "bad_metric",
+        BAD_METRIC.format("views", "9" * 200 + "… (5,000 characters)"),
+    ),
     "date_bad_month": (
         3,
         "bad_created_at",
@@ -681,6 +687,20 @@ SINGLE_REJECTS = {
         3,
         "account_mismatch",
         'account "someone.else" differs from the handle "miriam02glow" in post_url',
+    ),
+    "url_video_id_leading_zeros": (
+        3,
+        "bad_video_id",
+        "video id 0000000000000000042 in post_url is not a TikTok video id (19 digits with no "
+        "leading zero, at most 9223372036854775807): "
+        "https://www.tiktok.com/@miriam02glow/video/0000000000000000042",
+    ),
+    "url_video_id_too_big": (
+        3,
+        "bad_video_id",
+        "video id 9300000000000000000 in post_url is not a TikTok video id (19 digits with no "
+        "leading zero, at most 9223372036854775807): "
+        "https://www.tiktok.com/@miriam02glow/video/9300000000000000000",
     ),
     "url_not_a_post": (
         3,
@@ -1015,3 +1035,218 @@ def test_ocr_repeated_across_va_folders_keeps_the_newest_run(tmp_path):
     ]
     got = query(db, "SELECT post_id, ocr_text, source_file FROM post_ocr ORDER BY 1")
     assert got == [(post_id(1), "new text", carla), (post_id(2), "fine", carla)]
+
+
+def test_ocr_video_id_with_leading_zeros_is_rejected_not_loaded_as_a_small_id(tmp_path):
+    db = ocr_case(tmp_path, "ocr_video_id_leading_zeros")
+    assert ocr_counts(db) == (1, 0, 2, 1, 0, 1)
+    url = make_row(1)["post_url"].rsplit("/", 1)[0] + "/0000000000000000042"
+    assert ocr_rejects(db) == [
+        (
+            "ocr_record",
+            ocr_file("ocr_video_id_leading_zeros", "Carla"),
+            0,
+            None,
+            "ocr_bad_post_url",
+            "video id 0000000000000000042 in post_url is not a TikTok video id (19 digits with "
+            f"no leading zero, at most 9223372036854775807): {url}",
+        )
+    ]
+    assert query(db, "SELECT count(*) FROM post_ocr WHERE post_id = 42") == [(0,)]
+
+
+def test_ocr_numbers_out_of_range_are_record_rejects_not_a_crash(tmp_path):
+    db = ocr_case(tmp_path, "ocr_numbers_out_of_range")
+    assert ocr_counts(db) == (1, 0, 4, 0, 0, 4)
+    carla = ocr_file("ocr_numbers_out_of_range", "Carla")
+    got = [(r[1], r[2], r[4], r[5]) for r in ocr_rejects(db)]
+    assert got == [
+        (
+            carla,
+            0,
+            "ocr_bad_value",
+            '"views" is more than 9223372036854775807: 1000000000000000000000000000000',
+        ),
+        (
+            carla,
+            1,
+            "ocr_bad_value",
+            '"thumbnail_count" is more than 9223372036854775807: 9223372036854775808',
+        ),
+        (
+            carla,
+            2,
+            "ocr_bad_value",
+            '"thumbnails_with_text" is more than 9223372036854775807: 1e+30',
+        ),
+        # 60 characters at most: the first 28, "...", the last 29 (reprlib's cut).
+        (
+            carla,
+            3,
+            "ocr_bad_value",
+            '"views" is more than 9223372036854775807: 1' + "0" * 27 + "..." + "0" * 29,
+        ),
+    ]
+    raw = query(db, "SELECT raw_text FROM rejects WHERE record_index = 3")[0][0]
+    assert '"views": "1' + "0" * 5000 + '"' in raw
+
+
+def test_ocr_lone_surrogates_are_record_rejects_with_the_escape_in_the_raw_text(tmp_path):
+    db = ocr_case(tmp_path, "ocr_lone_surrogate")
+    assert ocr_counts(db) == (1, 0, 3, 1, 0, 2)
+    carla = ocr_file("ocr_lone_surrogate", "Carla")
+    got = [(r[1], r[2], r[4], r[5]) for r in ocr_rejects(db)]
+    assert got == [
+        (
+            carla,
+            0,
+            "ocr_bad_value",
+            '"ocr_text" holds a lone surrogate (\\ud800 at character 6), which is not text',
+        ),
+        (
+            carla,
+            1,
+            "ocr_bad_value",
+            '"va" holds a lone surrogate (\\ud800 at character 1), which is not text',
+        ),
+    ]
+    raw = query(db, "SELECT raw_text FROM rejects WHERE record_index = 0")[0][0]
+    assert '"ocr_text": "half \\ud800 pair"' in raw
+    assert loaded_ocr(db) == [(post_id(3), "good morning text", "ocr_text", 2)]
+
+
+def test_ocr_arrays_nested_5000_deep_reject_the_file_and_load_the_others(tmp_path):
+    db = ocr_case(tmp_path, "ocr_nested_too_deep")
+    assert ocr_counts(db) == (2, 1, 1, 1, 0, 0)
+    assert ocr_rejects(db) == [
+        (
+            "ocr_file",
+            ocr_file("ocr_nested_too_deep", "Carla"),
+            None,
+            None,
+            "ocr_invalid_json",
+            "nests arrays or objects 5,001 levels deep, too deep for the JSON reader; an OCR "
+            "file is an array of flat objects",
+        )
+    ]
+    assert loaded_ocr(db) == [(post_id(2), "fine", "ocr_text", 0)]
+
+
+# --- a record longer than tikdb loads -------------------------------------------------------
+
+
+def long_caption_master(tmp_path: Path, size: int) -> tuple[Path, bytes]:
+    """A master CSV whose row 2 has a properly quoted caption of ``size`` bytes (commas,
+    quotes and newlines inside); returns the file and that row's record."""
+    unit = 'so long, "quoted",\n'
+    caption = unit * (size // len(unit))
+    rows = [make_row(1), make_row(2, hashtags=caption), make_row(3)]
+    path = tmp_path / "master.csv"
+    data = make_corpus.master(*rows)
+    path.write_bytes(data)
+    return path, make_corpus.line(rows[1])
+
+
+def test_a_record_over_the_limit_is_a_reject_and_the_build_goes_on(tmp_path, monkeypatch):
+    from tikdb.sources import csv_scan
+
+    monkeypatch.setattr(csv_scan, "CHUNK_BYTES", 1024)
+    monkeypatch.setattr(csv_scan, "MAX_RECORD_BYTES", 4096)
+    path, record = long_caption_master(tmp_path, 10_000)
+    db = build_case(tmp_path, path).db_path
+    spans = record.count(b"\n") - 1  # its line end is not inside it
+    assert counts(db) == (3, 2, 0, 1)
+    assert post_lines(db) == [2, 4 + spans]
+    assert one_reject(db) == (
+        str(path),
+        3,
+        "record_too_long",
+        f"record is {len(record):,} bytes long, more than the 4,096 bytes one record may "
+        "hold; its quotes pair up, so it is a record of its own (no export writes fields "
+        f"this long) (this record spans lines 3-{3 + spans})",
+        record.removesuffix(b"\r\n").decode(),
+        None,
+    )
+
+
+@pytest.mark.slow
+def test_a_properly_quoted_72_mb_field_is_one_reject_with_its_raw_text_cut(tmp_path):
+    path, record = long_caption_master(tmp_path, 72 * 2**20)
+    db = build_case(tmp_path, path).db_path
+    assert counts(db) == (3, 2, 0, 1)
+    ((reason, message, raw),) = query(db, "SELECT reason, message, raw_text FROM rejects")
+    assert reason == "record_too_long"
+    length = len(record) - 2  # without its CRLF
+    assert message.startswith(f"record is {len(record):,} bytes long, more than the 64 MiB")
+    assert message.endswith(f" (raw_text holds its first {4 * 2**20:,} of {length:,} bytes)")
+    assert raw.encode() == record[: 4 * 2**20]
+
+
+def test_ocr_raw_text_over_the_cap_is_cut_and_the_message_says_so(tmp_path, monkeypatch):
+    from conftest import ocr_record, write_ocr
+
+    from tikdb.sources import ocr as ocr_module
+
+    monkeypatch.setattr(ocr_module, "MAX_RAW_CHARS", 50)
+    root = write_ocr(tmp_path / "ocr", {"Carla": [ocr_record(make_row(99), "who")]})
+    broken = root / "by_va" / "Kent" / "ocr_posts.json"
+    broken.parent.mkdir()
+    broken.write_text("[" + '{"post_url": "x"}, ' * 10)
+    db = build_case(tmp_path, OCR_MASTER, root).db_path
+    got = query(db, "SELECT entity, message, raw_text FROM rejects ORDER BY source_file")
+    record_raw = json.dumps(ocr_record(make_row(99), "who"), ensure_ascii=False)
+    assert got == [
+        (
+            "ocr_record",
+            f"post {post_id(99)} is not in the master CSV (or was rejected there) (raw_text "
+            f"holds the first 50 of its {len(record_raw):,} characters)",
+            record_raw[:50],
+        ),
+        (
+            "ocr_file",
+            # JSON ends too early: a value is expected just past the last character.
+            f"is not valid JSON (Expecting value: line 1 column {len(broken.read_text()) + 1}) "
+            f"(raw_text holds the first 50 of its {len(broken.read_text()):,} characters)",
+            broken.read_text()[:50],
+        ),
+    ]
+
+
+# --- messages stay short, whatever the input -----------------------------------------------
+
+
+def test_a_10000_column_header_gives_a_short_warning_and_keeps_every_name(tmp_path):
+    path = CSV / "header_10000_columns.csv"
+    result = build_case(tmp_path, path)
+    extra = [f"extra_{i:05d}" for i in range(1, 9986)]
+    assert result.warnings[-1] == (
+        f'{path}: ignored unknown column(s) "extra_00001", "extra_00002", "extra_00003", '
+        '"extra_00004", "extra_00005" and 9,980 more'
+    )
+    assert log(result.db_path)["csv_ignored_columns"] == extra
+    assert counts(result.db_path) == (3, 3, 0, 0)
+
+
+def test_unknown_sources_are_five_warnings_at_most_and_each_value_is_cut(tmp_path):
+    result = build_case(tmp_path, CSV / "unknown_sources.csv")
+    got = [w for w in result.warnings if "unknown source" in w]
+    assert got == [
+        'unknown source "sheet_1" on 2 post(s)',
+        f'unknown source "{"a" * 60}… (100 characters)" on 1 post(s)',
+        'unknown source "sheet_2" on 1 post(s)',
+        'unknown source "sheet_3" on 1 post(s)',
+        'unknown source "sheet_4" on 1 post(s)',
+        "and 2 more unknown sources on 2 post(s)",
+    ]
+
+
+def test_a_huge_unknown_header_name_is_cut_in_the_missing_column_error(tmp_path):
+    path = tmp_path / "master.csv"
+    names = [("v" * 5000 if name == "views" else name) for name in COLUMNS]
+    path.write_bytes(make_corpus.master(make_row(1), names=names))
+    with pytest.raises(InputError) as caught:
+        build_case(tmp_path, path)
+    assert str(caught.value) == (
+        f'{path}: column "views" missing (header has 15 columns; found unknown column '
+        f'"{"v" * 60}… (5,000 characters)"). The header must name: {HEADER_NAMES}.'
+    )

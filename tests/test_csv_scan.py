@@ -140,12 +140,120 @@ def test_unusable_files_raise_input_errors(tmp_path, setup, message):
         scan_csv(path)
 
 
-def test_a_quote_that_never_closes_in_a_huge_file_is_an_input_error(tmp_path, monkeypatch):
+@pytest.fixture
+def small_limits(monkeypatch):
+    """A 256-byte record limit, read in 64-byte chunks (the real ones: 64 MiB, 8 MiB)."""
     monkeypatch.setattr(csv_scan, "CHUNK_BYTES", 64)
     monkeypatch.setattr(csv_scan, "MAX_RECORD_BYTES", 256)
+
+
+def problem(result) -> tuple:
+    (p,) = result.problems
+    return (p.line, p.last_line, p.reason, p.message, p.raw)
+
+
+def test_a_quote_that_never_closes_in_a_huge_file_is_one_reject_to_the_end(tmp_path, small_limits):
     data = b'a,b\n1,"never closed\n' + b"2,x\n" * 200
-    with pytest.raises(InputError, match=r"line 2: a record runs on for more than"):
-        scan_bytes(tmp_path, data)
+    result = scan_bytes(tmp_path, data)
+    assert result.records == 1 and len(result.good_starts) == 0
+    assert problem(result) == (
+        2,
+        202,
+        "unterminated_quote",
+        "a quoted field opens on this line and is never closed before the end of the file "
+        "(this record spans lines 2-202)",
+        data[4:-1],
+    )
+
+
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n"])
+@pytest.mark.parametrize("newlines_inside", [False, True])
+def test_a_record_over_the_limit_is_a_reject_and_the_next_records_load(
+    tmp_path, small_limits, line_end, newlines_inside
+):
+    body = (b'x"", \n' if newlines_inside else b'x"", ') * 100  # quotes and commas inside
+    long = b'2,"' + body + b'"'
+    data = b"a,b" + line_end + b"1,x" + line_end + long + line_end + b"3,y" + line_end
+    result = scan_bytes(tmp_path, data)
+    spans = body.count(b"\n")
+    assert records(result, data) == [b"1,x" + line_end, b"3,y" + line_end]
+    assert result.good_lines.tolist() == [2, 4 + spans]
+    message = (
+        f"record is {len(long) + len(line_end):,} bytes long, more than the 256 bytes one "
+        "record may hold; its quotes pair up, so it is a record of its own (no export writes "
+        "fields this long)"
+    )
+    if spans:
+        message += f" (this record spans lines 3-{3 + spans})"
+    assert problem(result) == (3, 3 + spans, "record_too_long", message, long)
+
+
+def test_a_long_record_that_ends_at_the_end_of_the_file(tmp_path, small_limits):
+    long = b'2,"' + b"y" * 400 + b'"'
+    result = scan_bytes(tmp_path, b"a,b\n1,x\n" + long)
+    assert records(result, b"a,b\n1,x\n" + long) == [b"1,x\n"]
+    assert problem(result)[:3] == (3, 3, "record_too_long")
+    assert problem(result)[4] == long
+
+
+def test_a_long_record_keeps_its_quoting_across_pieces(tmp_path, small_limits):
+    """A "" escape, and a newline inside quotes after the limit, are read as in any
+    record: the record ends where its quotes close."""
+    body = b"z" * 300 + b'""' + b"w" * 63 + b'""\n"",\n'
+    long = b'2,"' + body + b'"'
+    data = b"a,b\n" + long + b"\n3,y\n"
+    result = scan_bytes(tmp_path, data)
+    assert records(result, data) == [b"3,y\n"]
+    assert result.good_lines.tolist() == [5]
+    assert problem(result)[:3] == (2, 4, "record_too_long")
+
+
+def test_a_stray_quote_at_the_start_of_a_piece_is_read_as_a_stray_quote(tmp_path, small_limits):
+    """A line longer than the limit is cut where the buffer ends; the byte before a
+    piece is then not a line feed, and a quote there is no field's opening quote."""
+    long = b"2," + b"x" * 318 + b'"' + b"y" * 10  # the quote is byte 324 of the file
+    data = b"a,b\n" + long + b"\n3,y\n"
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    with path.open("rb") as f:
+        f.seek(4)  # past the header, as the scan does
+        pieces = [(offset, before) for _view, offset, before in csv_scan._chunks(f, 4, len(data))]
+    assert (324, ord("x")) in pieces
+    result = scan_csv(path)
+    assert records(result, data) == [b"3,y\n"]
+    assert problem(result)[:3] == (2, 2, "record_too_long")
+
+
+def test_a_doubled_quote_split_between_pieces_is_still_one_quote(tmp_path, small_limits):
+    """The piece boundary falls inside a "" escape of a long quoted field: the quote
+    that starts the next piece follows the closing one, so it escapes, and the newline
+    after it is still inside the field."""
+    long = b'2,"' + b"z" * 316 + b'""' + b"w" * 10 + b"\n" + b"v" * 5 + b'"'  # "" at 323-324
+    data = b"a,b\n" + long + b"\n3,y\n"
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    with path.open("rb") as f:
+        f.seek(4)  # past the header, as the scan does
+        pieces = [(offset, before) for _view, offset, before in csv_scan._chunks(f, 4, len(data))]
+    assert (324, ord('"')) in pieces
+    result = scan_csv(path)
+    assert records(result, data) == [b"3,y\n"]
+    assert result.good_lines.tolist() == [4]
+    assert problem(result)[:3] == (2, 3, "record_too_long")
+
+
+def test_raw_text_over_the_cap_is_cut_between_characters_and_the_message_says_so(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(csv_scan, "MAX_RAW_BYTES", 20)
+    bad = "1,ab" + "é" * 20  # a short row (2 fields of 3), 44 bytes
+    data = ("a,b,c\n" + bad + "\n2,x,y\n").encode()
+    result = scan_bytes(tmp_path, data)
+    line, last, reason, message, raw = problem(result)
+    assert raw == b"1,ab" + "é".encode() * 8  # 20 bytes: no half "é"
+    assert message.endswith(" (raw_text holds its first 20 of 44 bytes)")
+    monkeypatch.setattr(csv_scan, "MAX_RAW_BYTES", 21)
+    assert problem(scan_bytes(tmp_path, data))[4] == raw  # 21 would split an "é"
 
 
 def _fields_by_walking(text: bytes) -> list[int]:

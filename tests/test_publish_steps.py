@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tikdb.contract import DB_NAME, PARQUET_DIR
+from tikdb.errors import BuildError
 from tikdb.pipeline import publish
 
 OLD, NEW, NEWER = "20251001T000000Z-0000aa", "20251002T000000Z-0000bb", "20251003T000000Z-0000cc"
@@ -83,22 +84,26 @@ def entries(out: Path) -> dict[str, str]:
     return found
 
 
-def published_layout(run_id: str) -> dict[str, str]:
+def published_layout(run_id: str, *kept: str) -> dict[str, str]:
+    """OUT with ``run_id`` published and the builds ``kept`` beside it (for a rollback;
+    pruning them is the build's job, not publish()'s)."""
     return {
         "tikdb.duckdb": "-> .current/tikdb.duckdb",
         "parquet": "-> .current/parquet",
         ".current": f"-> .v-{run_id}",
         f".v-{run_id}": "dir",
+        publish.LOG_NAME: "file",
+        **{f".v-{k}": "dir" for k in kept},
     }
 
 
-def test_publishing_swaps_in_the_new_build_and_keeps_one_version(tmp_path):
+def test_publishing_swaps_in_the_new_build_and_keeps_the_old_one_beside_it(tmp_path):
     out = published(tmp_path)
     assert seen_by_a_new_reader(out) == ("old", "old")
     assert entries(out) == published_layout(OLD)
     publish.publish(out, stage(out, NEW, "new"), NEW)
     assert seen_by_a_new_reader(out) == ("new", "new")
-    assert entries(out) == published_layout(NEW)
+    assert entries(out) == published_layout(NEW, OLD)
 
 
 def test_a_failure_renaming_the_staged_build_leaves_the_old_warehouse(tmp_path, monkeypatch):
@@ -147,7 +152,7 @@ class FailAt:
 def test_a_failure_at_any_publish_step_leaves_one_whole_warehouse(tmp_path, monkeypatch):
     """Fail the 1st, 2nd, ... file-system call of publish(). Before the commit point a new
     reader sees the old build, after it the new one; never a warehouse that does not open.
-    The next publish then leaves exactly one version and no debris."""
+    The next publish then leaves the published version, the kept ones and no debris."""
     n = 0
     while True:
         n += 1
@@ -159,6 +164,8 @@ def test_a_failure_at_any_publish_step_leaves_one_whole_warehouse(tmp_path, monk
                 publish.publish(out, staging, NEW)
             except OSError as exc:
                 assert str(exc).startswith("[Errno 5] injected failure"), exc
+            except BuildError as exc:  # the swap happened; only its log line failed
+                assert "could not be written (injected failure" in str(exc), exc
         if injected.failed is None:
             break  # publish() made fewer than n calls: every step has been failed once
         step = f"failing call {n}, os.{injected.failed[0]}{injected.failed[1]}"
@@ -167,7 +174,9 @@ def test_a_failure_at_any_publish_step_leaves_one_whole_warehouse(tmp_path, monk
         assert seen_by_a_new_reader(out) == expected, step
         publish.publish(out, stage(out, NEWER, "newer"), NEWER)
         assert seen_by_a_new_reader(out) == ("newer", "newer"), step
-        assert entries(out) == published_layout(NEWER), step
+        # The failed build is kept if it became a version (a complete, checked build).
+        kept = [OLD, NEW] if (out / f".v-{NEW}").is_dir() else [OLD]
+        assert entries(out) == published_layout(NEWER, *kept), step
     # The loop really went through the swap: rename, links, fsyncs, clean-up.
     assert n > 8, injected.calls
 
@@ -217,28 +226,36 @@ def test_the_folder_is_fsynced_before_and_after_the_swap(tmp_path, monkeypatch):
 def test_remove_leftovers_deletes_exactly_what_crashed_builds_leave(tmp_path):
     out = published(tmp_path)
     live = out / f".v-{OLD}"
-    # What a build killed at various points leaves behind:
-    (out / ".tikdb-staging-20251002T000000Z-dead01" / "parquet").mkdir(parents=True)
-    (out / ".tikdb-staging-20251002T000000Z-dead01" / "parquet" / "posts.parquet").write_bytes(b"x")
-    (out / ".v-20251002T000000Z-dead02" / "parquet").mkdir(parents=True)  # renamed, never swapped
+    # What a build killed at various points leaves behind (each provably tikdb's):
+    dead = publish.new_staging(out, "20251002T000000Z-dead01")
+    (dead / PARQUET_DIR / "posts.parquet").write_bytes(b"x")
+    unfinished = out / ".v-20251002T000000Z-dead02"  # killed while writing its marker
+    unfinished.mkdir()
+    (unfinished / publish.MARKER_TMP).write_bytes(b"20251002T")
     os.symlink(".v-20251002T000000Z-dead02", out / ".tikdb-link-current-dead02")
     os.symlink(".current/parquet", out / ".tikdb-link-parquet-dead03")
-    (out / ".tikdb-link-old-parquet-dead04").mkdir()  # a plain folder moved aside
-    # What is not tikdb's debris, and what is live:
+    # What is not tikdb's debris (or cannot be proven to be), and what is live:
     (out / "report.html").write_text("<!DOCTYPE html>", encoding="utf-8")
     (out / "notes").mkdir()
+    (out / ".tikdb-staging-20251002T000000Z-dead04").mkdir()  # no marker: not provably ours
+    (out / ".tikdb-staging-20251002T000000Z-dead04" / "mine.txt").write_text("x")
     with publish.build_lock(out):
         publish.remove_leftovers(out)
-    assert entries(out) == {**published_layout(OLD), "report.html": "file", "notes": "dir"}
+    assert entries(out) == {
+        **published_layout(OLD),
+        "report.html": "file",
+        "notes": "dir",
+        ".tikdb-staging-20251002T000000Z-dead04": "dir",
+    }
     assert (out / "report.html").read_text(encoding="utf-8") == "<!DOCTYPE html>"
-    assert sorted(p.name for p in live.iterdir()) == sorted([DB_NAME, PARQUET_DIR])
+    assert sorted(p.name for p in live.iterdir()) == sorted([DB_NAME, PARQUET_DIR, publish.MARKER])
     assert seen_by_a_new_reader(out) == ("old", "old")
 
 
 def test_remove_leftovers_without_a_published_build_keeps_only_foreign_files(tmp_path):
     out = tmp_path / "wh"
     out.mkdir()
-    (out / ".v-20251002T000000Z-orphan").mkdir()  # no .current: no version is live
+    publish.new_staging(out, "20251002T000000Z-0000dd")  # a build killed before publishing
     (out / "keep.txt").write_text("mine", encoding="utf-8")
     publish.remove_leftovers(out)
     assert entries(out) == {"keep.txt": "file"}

@@ -139,7 +139,7 @@ def test_credentials_named_in_tikdb_toml_are_checked_before_anything_is_fetched(
         ),
         (
             "snapshot = 'x'\n",
-            '{p}: unknown key "snapshot". It may hold "snapshots" and [[pull]] tables.',
+            '{p}: unknown key "snapshot". It may hold "snapshots", [[pull]] and [export.iceberg] tables.',
         ),
         (
             "snapshots = 'x'\n",

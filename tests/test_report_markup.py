@@ -15,7 +15,7 @@ import pytest
 import tikdb.outputs.report as report_package
 from tikdb.outputs.report import data as rows
 from tikdb.outputs.report.markup import Html, escape, lines, raw, tag, void
-from tikdb.outputs.report.page import render
+from tikdb.outputs.report.page import render, render_index
 
 PACKAGE = Path(report_package.__file__).parent
 
@@ -56,12 +56,18 @@ def example(row_type: type, **given):
 
 
 def hostile_report() -> tuple[str, set[str]]:
-    """The page of a warehouse whose every text is hostile, and the text fields it has."""
+    """The pages (the warehouse's, a VA's, the index) of a warehouse whose every text is
+    hostile, and the text fields they have."""
+    va = example(rows.Va)
     data = rows.ReportData(
+        scope=rows.Scope(since=date(2025, 10, 1), until=date(2025, 10, 31)),
+        va=None,
+        period=example(rows.Period),
         headline=example(rows.Headline),
         leaderboard=[example(rows.VaStats), example(rows.VaStats, va_id=None)],
+        accounts=[example(rows.AccountStats)],
         weekly=[example(rows.WeeklyViews, va_id=hostile("VaStats.va_id"))],
-        slide_counts=[example(rows.SlideCount)],
+        slide_counts=[example(rows.SlideCount), example(rows.SlideCount, slide_count=None)],
         posting_hours=[example(rows.HourCell, weekday=2, hour=5)],
         top_posts=[
             example(rows.TopPost),
@@ -84,13 +90,20 @@ def hostile_report() -> tuple[str, set[str]]:
     )
     texts = {
         f"{type(row).__name__}.{f.name}"
-        for value in vars(data).values()
+        for value in [*vars(data).values(), va]
         for row in (value if isinstance(value, list) else [value])
+        if dataclasses.is_dataclass(row)
         for f in dataclasses.fields(row)
         if isinstance(getattr(row, f.name), str | list)
     }
-    page = render(data, Path('/tmp/"<evil-path>"/tikdb.duckdb'), datetime(2025, 11, 1, 12, 0))
-    return page, texts
+    db = Path('/tmp/"<evil-path>"/tikdb.duckdb')
+    when = datetime(2025, 11, 1, 12, 0)
+    pages = [
+        render(data, db, when),
+        render(dataclasses.replace(data, va=va), db, when),
+        render_index([(va, hostile("file name"))], data.scope, db, when),
+    ]
+    return "\n".join(pages), texts
 
 
 def test_no_text_from_the_data_reaches_the_page_as_markup():
@@ -104,6 +117,7 @@ def test_every_text_field_is_shown_escaped():
     shown = {name for name in texts if escaped(name) in page}
     # A week's va_id only picks the VA's line; the line is labelled with the VA's name.
     assert texts - shown == {"WeeklyViews.va_id"}
+    assert escaped("file name") in page  # a report's file name, in the index's links
 
 
 def test_escape_is_the_one_escaping_function():

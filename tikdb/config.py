@@ -60,8 +60,8 @@ class Config:
     pulls: tuple[PullEntry, ...]
 
 
-def load_config(path: Path) -> Config:
-    """Read and check ``path``; raise InputError (exit 2) for any mistake in it."""
+def read_toml(path: Path) -> dict:
+    """The parsed ``tikdb.toml`` at ``path``; InputError (exit 2) when it cannot be read."""
     path = Path(path)
     shown = safe_text(str(path))
     try:
@@ -82,12 +82,22 @@ def load_config(path: Path) -> Config:
         raise InputError(f"{shown}: is not UTF-8 text. Save it as UTF-8.") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{shown}: is not valid TOML ({exc}).") from None
+    return data
+
+
+def load_config(path: Path) -> Config:
+    """Read and check ``path``'s pull settings; raise InputError (exit 2) for any mistake.
+
+    ``[export.iceberg]`` is read by the build (tikdb.outputs.export.iceberg)."""
+    path = Path(path)
+    shown = safe_text(str(path))
+    data = read_toml(path)
     base = path.parent
-    unknown = sorted(set(data) - {"snapshots", "pull"})
+    unknown = sorted(set(data) - {"snapshots", "pull", "export"})
     if unknown:
         raise InputError(
-            f'{shown}: unknown key "{safe_text(unknown[0])}". It may hold "snapshots" and '
-            "[[pull]] tables."
+            f'{shown}: unknown key "{safe_text(unknown[0])}". It may hold "snapshots", '
+            "[[pull]] and [export.iceberg] tables."
         )
     snapshots = data.get("snapshots")
     if snapshots is not None and not isinstance(snapshots, str):

@@ -45,6 +45,8 @@ DEFAULT_OUT = Path("data/warehouse")
 # Inside a warehouse directory.
 DB_NAME = "tikdb.duckdb"
 PARQUET_DIR = "parquet"
+# The sha256 of every published file, written by the build beside them (sha256sum format).
+CHECKSUMS_NAME = "SHA256SUMS"
 DEFAULT_DB = DEFAULT_OUT / DB_NAME
 
 # The tables a build publishes (the analytics views of sql/views/ come on top).

@@ -21,7 +21,8 @@ WITH ocr_judged AS (
             WHEN NOT records.is_kept THEN 'duplicate OCR record for post '
                 || CAST(records.post_id AS VARCHAR) || '; kept record '
                 || CAST(records.kept_record_index AS VARCHAR) || ' of ' || records.kept_file
-        END AS message
+        -- A raw_text cut short says so (raw_text_note is set by the OCR reader).
+        END || coalesce(records.raw_text_note, '') AS message
     FROM staging.ocr_records AS records
     LEFT JOIN main.posts AS posts USING (post_id)
 )

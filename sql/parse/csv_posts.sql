@@ -46,7 +46,7 @@ parsed AS (
 keyed AS (
     SELECT
         *,
-        try_cast(nullif(url_parts.video_id, '') AS BIGINT) AS post_id,
+        tikdb_video_id(url_parts.video_id) AS post_id,
         lower(nullif(url_parts.handle, '')) AS url_handle
     FROM parsed
 ),
@@ -58,7 +58,8 @@ judged AS (
             WHEN post_url_raw IS NULL THEN 'missing_post_url'
             WHEN regexp_matches(post_url_raw, '^https?://(?:www\.|vm\.|vt\.)?tiktok\.com/(?:t/)?[A-Za-z0-9]{6,12}/?$')
                 THEN 'short_link'
-            WHEN post_id IS NULL THEN 'bad_post_url'
+            WHEN url_parts.video_id = '' THEN 'bad_post_url'
+            WHEN post_id IS NULL THEN 'bad_video_id'
             -- The id comes from post_url; an id column that says otherwise is never trusted
             -- over it, nor silently overruled: the row is rejected.
             WHEN video_id_raw IS NOT NULL AND video_id_raw <> url_parts.video_id THEN 'id_mismatch'
@@ -112,24 +113,30 @@ SELECT
         WHEN 'short_link' THEN 'post_url is a short link (' || post_url_raw
             || ') that cannot be resolved offline; export the full /@account/video/<id> URL'
         WHEN 'bad_post_url' THEN 'post_url is not a TikTok post URL with a 19-digit video id: '
-            || post_url_raw
-        WHEN 'id_mismatch' THEN 'video_id "' || video_id_raw || '" differs from the id '
+            || tikdb_excerpt(post_url_raw)
+        WHEN 'bad_video_id' THEN 'video id ' || url_parts.video_id
+            || ' in post_url is not a TikTok video id (19 digits with no leading zero, at most '
+            || '9223372036854775807): ' || tikdb_excerpt(post_url_raw)
+        WHEN 'id_mismatch' THEN 'video_id "' || tikdb_excerpt(video_id_raw) || '" differs from the id '
             || url_parts.video_id || ' in post_url; correct the id column or the URL'
-        WHEN 'account_mismatch' THEN 'account "' || account || '" differs from the handle "'
+        WHEN 'account_mismatch' THEN 'account "' || tikdb_excerpt(account) || '" differs from the handle "'
             || url_handle || '" in post_url'
-        WHEN 'bad_created_at' THEN 'created_date/created_time "' || coalesce(created_date, '')
-            || ' ' || coalesce(created_time, '') || '" is not a YYYY-MM-DD HH:MM:SS time'
+        WHEN 'bad_created_at' THEN 'created_date/created_time "'
+            || tikdb_excerpt(coalesce(created_date, '') || ' ' || coalesce(created_time, ''))
+            || '" is not a YYYY-MM-DD HH:MM:SS time'
         WHEN 'created_at_out_of_range' THEN 'created_at ' || CAST(created_at AS VARCHAR)
             || ' is before 2016 or in the future'
         WHEN 'bad_metric' THEN (
             CASE
-                WHEN views_raw IS NOT NULL AND views IS NULL THEN 'views "' || views_raw
-                WHEN likes_raw IS NOT NULL AND likes IS NULL THEN 'likes "' || likes_raw
-                WHEN comments_raw IS NOT NULL AND comments IS NULL THEN 'comments "' || comments_raw
-                WHEN shares_raw IS NOT NULL AND shares IS NULL THEN 'shares "' || shares_raw
+                WHEN views_raw IS NOT NULL AND views IS NULL THEN 'views "' || tikdb_excerpt(views_raw)
+                WHEN likes_raw IS NOT NULL AND likes IS NULL THEN 'likes "' || tikdb_excerpt(likes_raw)
+                WHEN comments_raw IS NOT NULL AND comments IS NULL
+                    THEN 'comments "' || tikdb_excerpt(comments_raw)
+                WHEN shares_raw IS NOT NULL AND shares IS NULL
+                    THEN 'shares "' || tikdb_excerpt(shares_raw)
                 WHEN engagement_raw IS NOT NULL AND engagement IS NULL
-                    THEN 'engagement "' || engagement_raw
-                ELSE 'engagement_rate "' || engagement_rate_raw
+                    THEN 'engagement "' || tikdb_excerpt(engagement_raw)
+                ELSE 'engagement_rate "' || tikdb_excerpt(engagement_rate_raw)
             END || '" is not a whole number >= 0 (or a rate for engagement_rate)'
         )
     END AS reject_message

@@ -1,5 +1,6 @@
--- Median views 1, 3, 7 and 30 days after posting (post_growth), for the VAs in $va_ids
--- (the report's top VAs), each with the number of posts that have a value at that age.
+-- Median views 1, 3, 7 and 30 days after posting (post_growth) of the report's posts, for
+-- the VAs in $va_ids (the report's top VAs), each with the number of posts that have a
+-- value at that age.
 SELECT
     growth.va_id,
     vas.display_name,
@@ -12,7 +13,8 @@ SELECT
     count(growth.views_30d) AS posts_30d,
     median(growth.views_30d) AS median_30d
 FROM main.post_growth AS growth
-LEFT JOIN main.vas AS vas USING (va_id)
+SEMI JOIN report_posts($va_id, $since, $until) AS p USING (post_id)
+LEFT JOIN main.vas AS vas ON vas.va_id = growth.va_id
 WHERE list_contains($va_ids, growth.va_id)
 GROUP BY growth.va_id, vas.display_name
 ORDER BY list_position($va_ids, growth.va_id)

@@ -1,8 +1,10 @@
--- The growth section's summary: how many snapshots and observations the history holds.
+-- The growth section's summary: the snapshots the warehouse was built from, and the
+-- observations (metrics_history) of the report's posts.
 SELECT
     (SELECT count(*) FROM main.snapshots) AS snapshots,
     count(*) AS observations,
-    count(DISTINCT post_id) AS posts,
-    min(observed_at) AS first_observed_at,
-    max(observed_at) AS last_observed_at
-FROM main.metrics_history
+    count(DISTINCT history.post_id) AS posts,
+    min(history.observed_at) AS first_observed_at,
+    max(history.observed_at) AS last_observed_at
+FROM main.metrics_history AS history
+SEMI JOIN report_posts($va_id, $since, $until) AS p USING (post_id)

@@ -1,4 +1,4 @@
--- The $limit strongest outliers: posts with the most views at 3 days against the median of
+-- The $limit strongest outliers among the report's posts: posts with the most views at 3 days against the median of
 -- their account's posts of the 30 days before (the outliers view).
 SELECT
     o.post_id,
@@ -12,6 +12,7 @@ SELECT
     o.baseline_posts,
     o.outlier_score
 FROM main.outliers AS o
+SEMI JOIN report_posts($va_id, $since, $until) AS p USING (post_id)
 JOIN main.posts AS posts USING (post_id)
 LEFT JOIN main.vas AS vas ON vas.va_id = o.va_id
 WHERE o.outlier_score IS NOT NULL

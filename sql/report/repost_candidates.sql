@@ -1,4 +1,5 @@
--- The $limit best repost candidates (the repost_candidates view), strongest first.
+-- The $limit best repost candidates among the report's posts (the repost_candidates view),
+-- strongest first.
 SELECT
     c.post_id,
     c.post_url,
@@ -11,6 +12,7 @@ SELECT
     c.hook_text,
     c.last_used_elsewhere_at
 FROM main.repost_candidates AS c
+SEMI JOIN report_posts($va_id, $since, $until) AS p USING (post_id)
 LEFT JOIN main.vas AS vas USING (va_id)
 ORDER BY c.outlier_score DESC, c.post_id
 LIMIT $limit

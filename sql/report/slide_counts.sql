@@ -1,8 +1,12 @@
--- The report's bar chart: the posts with each number of slides, and their median views.
+-- The report's slide-count chart: the posts with each number of slides, and their median
+-- views. slide_count is NULL for posts whose export has no (usable) slide list: their
+-- slide count is unknown, not 0 (scrape rows carry no slides); sources names where such
+-- posts come from.
 SELECT
-    slide_count,
+    nullif(slide_count, 0) AS slide_count,
     count(*) AS posts,
-    median(views) AS median_views
-FROM main.posts
-GROUP BY slide_count
-ORDER BY slide_count
+    median(views) AS median_views,
+    list(DISTINCT source ORDER BY source) AS sources
+FROM report_posts($va_id, $since, $until)
+GROUP BY ALL
+ORDER BY slide_count NULLS LAST

@@ -1,4 +1,5 @@
--- The report's top posts: the $limit posts with the most views, with their OCR hooks.
+-- The report's top posts: the $limit posts with the most views, with their OCR hooks
+-- (the OCR text; NULL when the post has none or it is blank).
 SELECT
     p.post_id,
     p.post_url,
@@ -9,8 +10,9 @@ SELECT
     p.views,
     p.engagement_rate,
     p.slide_count,
-    p.hook_text
-FROM main.post_performance AS p
+    CASE WHEN trim(ocr.ocr_text) <> '' THEN ocr.ocr_text END AS hook_text
+FROM report_posts($va_id, $since, $until) AS p
+LEFT JOIN main.post_ocr AS ocr USING (post_id)
 LEFT JOIN main.vas AS vas USING (va_id)
 ORDER BY p.views DESC NULLS LAST, p.post_id
 LIMIT $limit

@@ -7,7 +7,8 @@
 WITH records AS (
     SELECT
         *,
-        try_cast(nullif(tikdb_post_url_parts(post_url).video_id, '') AS BIGINT) AS post_id,
+        tikdb_post_url_parts(post_url).video_id AS video_id,
+        tikdb_video_id(tikdb_post_url_parts(post_url).video_id) AS post_id,
         try_cast(ocr_timestamp AS TIMESTAMP) AS ocr_at
     FROM raw.ocr_records
 ),
@@ -38,8 +39,12 @@ SELECT
     judged.* EXCLUDE (problem_reason, problem_message),
     CASE
         WHEN judged.problem_reason IS NOT NULL THEN judged.problem_message
+        WHEN judged.record_reason = 'ocr_bad_post_url' AND coalesce(judged.video_id, '') <> ''
+            THEN 'video id ' || judged.video_id || ' in post_url is not a TikTok video id (19 digits '
+                || 'with no leading zero, at most 9223372036854775807): ' || tikdb_excerpt(judged.post_url)
         WHEN judged.record_reason = 'ocr_bad_post_url'
-            THEN 'post_url is not a TikTok post URL with a 19-digit video id: ' || coalesce(judged.post_url, '')
+            THEN 'post_url is not a TikTok post URL with a 19-digit video id: '
+                || tikdb_excerpt(coalesce(judged.post_url, ''))
     END AS record_message,
     -- The record kept for its post (among the records with nothing wrong with them).
     winners.kept.source_file AS kept_file,

@@ -168,6 +168,24 @@ def extra_column_multiline() -> bytes:
 
 
 @csv_case
+def header_10000_columns() -> bytes:
+    names = [*COLUMNS, *(f"extra_{i:05d}" for i in range(1, 10_001 - len(COLUMNS)))]
+    return master(*good(1, 2, 3), names=names)
+
+
+@csv_case
+def unknown_sources() -> bytes:
+    sources = [
+        "current_metrics",
+        "sheet_1",
+        "sheet_1",
+        "a" * 100,
+        *(f"sheet_{n}" for n in range(2, 7)),
+    ]
+    return master(*(dict(make_row(n), source=source) for n, source in enumerate(sources, 1)))
+
+
+@csv_case
 def reordered_columns() -> bytes:
     return master(*good(1, 2, 3), names=list(reversed(COLUMNS)))
 
@@ -353,6 +371,12 @@ def metric_negative() -> bytes:
 
 
 @csv_case
+def metric_very_long() -> bytes:
+    a, b, c = good(1, 2, 3)
+    return master(a, dict(b, views="9" * 5000), c)
+
+
+@csv_case
 def metric_whole_float() -> bytes:
     a, b, c = good(1, 2, 3)
     return master(a, dict(b, views="12.0"), c)
@@ -398,6 +422,22 @@ def url_short_link() -> bytes:
 def url_not_a_post() -> bytes:
     a, b, c = good(1, 2, 3)
     return master(a, dict(b, post_url=f"https://www.tiktok.com/@{b['account']}"), c)
+
+
+@csv_case
+def url_video_id_leading_zeros() -> bytes:
+    a, b, c = good(1, 2, 3)
+    return master(
+        a, dict(b, post_url=f"https://www.tiktok.com/@{b['account']}/video/0000000000000000042"), c
+    )
+
+
+@csv_case
+def url_video_id_too_big() -> bytes:
+    a, b, c = good(1, 2, 3)
+    return master(
+        a, dict(b, post_url=f"https://www.tiktok.com/@{b['account']}/video/9300000000000000000"), c
+    )
 
 
 @csv_case
@@ -524,6 +564,47 @@ def ocr_wrong_hash() -> dict[str, bytes]:
 @ocr_case
 def ocr_unknown_post() -> dict[str, bytes]:
     return {"Carla": as_json([ocr_record(OCR_ROWS[0], "hello"), ocr_record(make_row(99), "who")])}
+
+
+@ocr_case
+def ocr_video_id_leading_zeros() -> dict[str, bytes]:
+    a, b = OCR_ROWS[:2]
+    zeros = a["post_url"].rsplit("/", 1)[0] + "/0000000000000000042"
+    return {"Carla": as_json([ocr_record(dict(a, post_url=zeros), "hello"), ocr_record(b, "fine")])}
+
+
+@ocr_case
+def ocr_numbers_out_of_range() -> dict[str, bytes]:
+    a, b, c, d = OCR_ROWS
+    text = as_json(
+        [
+            ocr_record(a, "ten to the 30", views=10**30),
+            ocr_record(b, "two to the 63", thumbnail_count=2**63),
+            ocr_record(c, "a float", thumbnails_with_text=1e30),
+            ocr_record(d, "5000 digits", views=-1),
+        ]
+    )
+    return {"Carla": text.replace(b'"views": -1', b'"views": 1' + b"0" * 5000)}
+
+
+@ocr_case
+def ocr_lone_surrogate() -> dict[str, bytes]:
+    a, b, c = OCR_ROWS[:3]
+    text = as_json(
+        [ocr_record(a, "half SURROGATE pair"), ocr_record(b, "fine", va="SURROGATE"), ocr_record(c)]
+    )
+    # JSON may escape half of a UTF-16 pair on its own; no UTF-8 text can hold it.
+    return {"Carla": text.replace(b"SURROGATE", b"\\ud800")}
+
+
+@ocr_case
+def ocr_nested_too_deep() -> dict[str, bytes]:
+    a, b = OCR_ROWS[:2]
+    deep = b"[" * 5000 + b"]" * 5000
+    return {
+        "Carla": as_json([ocr_record(a, "hello")])[:-2] + b",\n  " + deep + b"\n]",
+        "Kent": as_json([ocr_record(b, "fine")]),
+    }
 
 
 @ocr_case

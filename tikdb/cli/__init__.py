@@ -9,6 +9,7 @@ from tikdb.cli import (  # noqa: F401  (they register commands)
     analyst,
     build,
     check,
+    export,
     generate,
     history,
     pull,

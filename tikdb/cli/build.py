@@ -202,6 +202,7 @@ def build(
     for warning in result.warnings:
         typer.echo(f"Warning: {warning}", err=True)
     _print_build_summary(result, rich=stdout.is_terminal)
+    _export_after_build(result.db_path)
 
 
 def _bound_polars_threads(threads: int) -> None:
@@ -248,3 +249,21 @@ def _print_failed_checks(result, rich: bool) -> None:
     prints them."""
     if any(not r.passed for r in result.checks.results):
         print_check_report(result.checks, rich=rich, only_failures=True)
+
+
+def _export_after_build(db: Path) -> None:
+    """Run the Iceberg export that ``tikdb.toml`` (in the working directory) asks for
+    after every successful build, if it asks for one. A failed export is exit 1 with one
+    line; the build stays published."""
+    from tikdb.config import CONFIG_NAME, read_toml
+
+    config = Path(CONFIG_NAME)
+    if not config.is_file():
+        return
+    from tikdb.cli.export import print_iceberg_report
+    from tikdb.outputs.export.iceberg import export_from_config
+
+    data = call(lambda: read_toml(config))
+    report = call(lambda: export_from_config(data, db))
+    if report is not None:
+        print_iceberg_report(report)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from tikdb.engine.checksums import NOTHING_PUBLISHED, FileDigests, load_digests
 from tikdb.engine.profiling import profiled
 from tikdb.engine.sqlfiles import read_sql, sql_dir
 from tikdb.engine.steps import UNTIMED, Steps
@@ -126,14 +127,18 @@ def run_rules(
     settings: CheckSettings | None = None,
     steps: Steps = UNTIMED,
     profile_dir: Path | None = None,
+    digests: FileDigests = NOTHING_PUBLISHED,
 ) -> CheckReport:
     """Create the rules' macros (``sql/checks/_macros.sql``), then run each rule; count
     its offending rows and keep the first few.
 
     Each rule is the step ``check <rule>`` of ``steps``; with
     ``profile_dir`` its DuckDB profile goes to ``<profile_dir>/check_<rule>.json``.
+    ``digests`` are the recorded and actual sha256 of the published files (none during
+    a build, whose files are not written yet).
     """
     settings = settings or CheckSettings()
+    load_digests(con, digests)
     con.execute("SET VARIABLE tikdb_max_reject_rate = ?", [settings.max_reject_rate])
     con.execute(
         "SET VARIABLE tikdb_max_unparsed_image_share = ?", [settings.max_unparsed_image_share]

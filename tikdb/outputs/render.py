@@ -33,13 +33,29 @@ def text_value(value: Any, null: str = "NULL") -> str:
     return str(value)
 
 
+# The integers a JavaScript (IEEE double) JSON reader keeps exactly: |n| <= 2^53 - 1.
+# Beyond it 7502407048114605354 reads back as 7502407048114605000, so such integers
+# (the 19-digit post ids) are written as strings.
+MAX_SAFE_JSON_INTEGER = 2**53 - 1
+
+
+def _json_int(value: int) -> int | str:
+    return value if abs(value) <= MAX_SAFE_JSON_INTEGER else str(value)
+
+
 def json_value(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
+    """A value as JSON: integers beyond 2^53 - 1 as strings, timestamps in ISO 8601,
+    NaN and infinities as null."""
+    if value is None or isinstance(value, bool | str):
         return value
+    if isinstance(value, int):
+        return _json_int(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        if value == value.to_integral_value():
+            return _json_int(int(value))
+        return float(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, timedelta):
@@ -62,7 +78,8 @@ def render_csv(result: QueryResult) -> str:
 
 
 def render_json(result: QueryResult) -> str:
-    """A JSON array with one object per row; timestamps in ISO 8601."""
+    """A JSON array with one object per row; timestamps in ISO 8601; integers beyond
+    2^53 - 1 (the 19-digit post ids) as strings, so JavaScript keeps every digit."""
     records = [
         {name: json_value(v) for name, v in zip(result.columns, row, strict=True)}
         for row in result.rows

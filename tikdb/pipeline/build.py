@@ -9,6 +9,7 @@ one is complete and its blocking checks pass.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import shutil
@@ -21,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from tikdb.contract import (
+    CHECKSUMS_NAME,
     DB_NAME,
     DEFAULT_CSV,
     DEFAULT_KEEP,
@@ -36,6 +38,7 @@ from tikdb.engine.checks import (
     run_rules,
     store_results,
 )
+from tikdb.engine.checksums import record_checksums
 from tikdb.engine.connection import (
     CATALOGS,
     connect_for_build,
@@ -45,7 +48,15 @@ from tikdb.engine.connection import (
 )
 from tikdb.engine.models import execution_order, load_models, run_models
 from tikdb.engine.steps import StepListener, Steps
-from tikdb.errors import BuildError, InputError, one_line
+from tikdb.errors import (
+    NO_SPACE,
+    BuildError,
+    DiskFullError,
+    InputError,
+    TikdbError,
+    is_disk_full,
+    one_line,
+)
 from tikdb.pipeline import publish, versions
 from tikdb.pipeline.cache import ParseCache, Parsed
 from tikdb.pipeline.files import write_files
@@ -54,6 +65,7 @@ from tikdb.pipeline.history import write_import_log
 from tikdb.pipeline.parse import parse_snapshot
 from tikdb.pipeline.raw import RAW_INPUTS, SnapshotFile, load_raw
 from tikdb.pipeline.warnings import data_warnings, input_warnings
+from tikdb.sources.files import require_utf8_path
 from tikdb.sources.ocr import read_ocr
 
 Progress = Callable[[str], None]
@@ -131,19 +143,52 @@ def build(
 ) -> BuildResult:
     """Build the warehouse from the inputs and publish it atomically.
 
-    ``progress`` is told each phase as it starts, ``steps`` each step as it ends.
+    ``progress`` is told each phase as it starts, ``steps`` each step as it ends. A
+    full disk, or an --out that cannot be written, is one line naming --out.
     """
+    out_dir = Path(options.out_dir)
+    try:
+        return _build(options, progress, steps)
+    except DiskFullError:
+        raise
+    except (TikdbError, OSError) as exc:
+        if is_disk_full(exc):
+            raise DiskFullError(
+                f"{out_dir}: the disk is full ({NO_SPACE}). Free some space there, or pass "
+                "--out on a disk with more room, and build again."
+            ) from exc
+        if isinstance(exc, TikdbError):
+            raise
+        raise _write_failure(out_dir, exc) from exc
+
+
+def _write_failure(out_dir: Path, exc: OSError) -> TikdbError:
+    """The one-line error for a failure of the operating system during a build."""
+    where = Path(exc.filename) if exc.filename else out_dir
+    inside = Path(os.path.abspath(where)).is_relative_to(os.path.abspath(out_dir))
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and inside:
+        return InputError(
+            f"{out_dir}: cannot be written ({exc.strerror}). Pass an --out folder you can write to."
+        )
+    return BuildError(f"{where}: {exc.strerror}; the build stopped. Fix this and build again.")
+
+
+def _build(
+    options: BuildOptions, progress: Progress | None = None, steps: StepListener | None = None
+) -> BuildResult:
     report = progress or (lambda phase: None)
     clock = time.perf_counter()
     started = datetime.now(UTC).replace(tzinfo=None)
     run_id = new_run_id(started)
     out_dir = Path(options.out_dir)
+    require_utf8_path(out_dir, "pass another --out DIR")
     _require_ocr_dir(options.ocr_dir)
     versions.require_keep(options.keep)
     options.guards.validate()
     # Before anything is made or changed in out_dir: is what it holds tikdb's?
     publish.require_own(out_dir)
     if options.profile_dir is not None:
+        require_utf8_path(options.profile_dir, "pass another --profile DIR")
         _make_profile_dir(Path(options.profile_dir))
     with publish.build_lock(out_dir):
         publish.require_own(out_dir)
@@ -277,6 +322,9 @@ def _build_staged(
         raise BuildError(f"{options.out_dir}: the build failed in DuckDB: {one_line(exc)}") from exc
     finally:
         con.close()
+    # Every file is complete and closed: record what `tikdb check` will verify.
+    with steps(CHECKSUMS_NAME):
+        record_checksums(staging)
     return BuildResult(
         run_id=run_id,
         out_dir=Path(options.out_dir),

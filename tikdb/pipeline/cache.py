@@ -61,6 +61,7 @@ PARSER_MODULES = (
     "sources/__init__.py",
     "sources/csv.py",
     "sources/csv_scan.py",
+    "sources/files.py",
 )
 
 

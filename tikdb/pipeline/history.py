@@ -3,6 +3,7 @@ history carried over from the warehouse being replaced."""
 
 from __future__ import annotations
 
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import duckdb
 
 from tikdb.contract import HISTORY_TABLES
 from tikdb.engine.sqlfiles import read_sql, sql_string
-from tikdb.errors import BuildError, one_line
+from tikdb.errors import BuildError, InputError, one_line
+from tikdb.sources.files import file_kind
 
 
 def write_import_log(con: duckdb.DuckDBPyConnection, live_db: Path, warnings: list[str]) -> None:
@@ -32,6 +34,13 @@ def _copy_history(con: duckdb.DuckDBPyConnection, live_db: Path) -> str | None:
     """
     if not live_db.exists():
         return None
+    mode = live_db.stat().st_mode
+    if not stat.S_ISREG(mode):
+        # DuckDB would wait forever to open a FIFO.
+        raise InputError(
+            f"{live_db}: is {file_kind(mode)}, not a tikdb warehouse. Move it away or pass "
+            "another --out DIR."
+        )
     try:
         con.execute(f"ATTACH {sql_string(str(live_db))} AS previous (READ_ONLY)")
     except duckdb.Error as exc:

@@ -177,13 +177,15 @@ def _load_reject_text(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
         "UNION ALL SELECT record_no FROM parse.post_rows WHERE NOT is_kept ORDER BY 1"
     ).fetchall()
     record_nos = [r[0] for r in rows]
-    texts = []
     starts, ends = csv.scan.good_starts, csv.scan.good_ends
-    with csv.path.open("rb") as f:
+    raw = []
+    with csv.reopen() as f:
         for record_no in record_nos:
             start, end = int(starts[record_no]), int(ends[record_no])
             f.seek(start)
-            texts.append(f.read(end - start).rstrip(b"\r\n").decode("utf-8"))
+            raw.append(f.read(end - start).rstrip(b"\r\n"))
+    csv.require_unchanged()  # else these bytes need not be the records scanned
+    texts = [text.decode("utf-8") for text in raw]
     table = pa.table(
         {"record_no": pa.array(record_nos, pa.int64()), "raw_text": pa.array(texts, pa.string())}
     )
@@ -197,6 +199,8 @@ def assert_csv_alignment(con: duckdb.DuckDBPyConnection, csv: CsvInput) -> None:
     has extra lines. A mismatch would put wrong line numbers on rows, so it stops the build.
     """
     expected = len(csv.scan.good_starts)
+    # Every read of the file is done: the records loaded are the ones scanned.
+    csv.require_unchanged()
     # A side that ran out of records is padded with NULLs, hence IS DISTINCT FROM.
     got, misaligned, first_bad = con.execute(
         "SELECT count(*), count(*) FILTER (misaligned), min(record_no) FILTER (misaligned) "

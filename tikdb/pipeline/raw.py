@@ -21,6 +21,7 @@ import pyarrow as pa
 from tikdb import __version__
 from tikdb.engine.sqlfiles import read_sql, sql_string
 from tikdb.engine.tables import create_from_arrow, insert_from_arrow
+from tikdb.sources.files import path_text
 from tikdb.sources.ocr import OcrInput
 
 if TYPE_CHECKING:
@@ -71,20 +72,25 @@ def load_raw(
                 "started_at": started,
                 "finished_at": started,
                 "tikdb_version": __version__,
-                "csv_path": str(csv_input),
+                "csv_path": path_text(csv_input),
                 "csv_bytes": sum(r.bytes for r in results),
                 "csv_sha256": _snapshots_sha256(files, parsed),
                 "csv_records": sum(r.records for r in results),
                 "csv_blank_lines": sum(r.blank_lines for r in results),
                 "csv_ignored_columns": ignored,
-                "ocr_path": str(ocr.root) if ocr.found else None,
+                "ocr_path": path_text(ocr.root) if ocr.found else None,
                 "ocr_found": ocr.found,
                 "ocr_files": len(ocr.files),
                 "ocr_bytes": sum(f.size for f in ocr.files),
                 "ocr_sha256": _combined_sha256(ocr),
                 "ocr_records": ocr.record_count,
                 "ocr_inputs": [
-                    {"path": str(f.path), "bytes": f.size, "sha256": f.sha256, "records": f.records}
+                    {
+                        "path": path_text(f.path),
+                        "bytes": f.size,
+                        "sha256": f.sha256,
+                        "records": f.records,
+                    }
                     for f in ocr.files
                 ],
                 "warnings": list(warnings),
@@ -95,8 +101,8 @@ def load_raw(
     snapshots = pa.table(
         {
             "snapshot_no": pa.array(range(1, len(files) + 1), pa.int32()),
-            "snapshot": pa.array([f.path.name for f in files], pa.string()),
-            "path": pa.array([str(f.path) for f in files], pa.string()),
+            "snapshot": pa.array([path_text(f.path.name) for f in files], pa.string()),
+            "path": pa.array([path_text(f.path) for f in files], pa.string()),
             "observed_at": pa.array([f.observed_at for f in files], pa.timestamp("us")),
             "bytes": pa.array([r.bytes for r in results], pa.int64()),
             "sha256": pa.array([r.sha256 for r in results], pa.string()),
@@ -144,5 +150,5 @@ def _combined_sha256(ocr: OcrInput) -> str | None:
         return None
     digest = hashlib.sha256()
     for f in ocr.files:
-        digest.update(f"{f.path.relative_to(ocr.root)}\0{f.sha256}\n".encode())
+        digest.update(f"{path_text(f.path.relative_to(ocr.root))}\0{f.sha256}\n".encode())
     return digest.hexdigest()

@@ -9,7 +9,7 @@ import duckdb
 
 from tikdb.contract import SOURCES
 from tikdb.sources.ocr import OcrInput
-from tikdb.terminal import safe_text
+from tikdb.terminal import brief, brief_list
 
 
 def input_warnings(
@@ -25,7 +25,7 @@ def input_warnings(
         warnings.append(f"{ocr_dir}: no OCR files (by_va/*/ocr_posts.json or all_results.json)")
     for path, columns in ignored_columns:
         if columns:
-            names = ", ".join(f'"{safe_text(c)}"' for c in columns)
+            names = brief_list(columns)
             warnings.append(f"{path}: ignored unknown column(s) {names}")
     return warnings
 
@@ -37,7 +37,10 @@ def data_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
         "AND NOT list_contains(?, source) GROUP BY ALL ORDER BY 2 DESC, 1",
         [list(SOURCES)],
     ).fetchall()
-    warnings = [f'unknown source "{safe_text(source)}" on {n} post(s)' for source, n in rows]
+    warnings = [f'unknown source "{brief(source)}" on {n} post(s)' for source, n in rows[:5]]
+    if len(rows) > 5:
+        posts = sum(n for _source, n in rows[5:])
+        warnings.append(f"and {len(rows) - 5:,} more unknown sources on {posts:,} post(s)")
     # A timestamp that is not a date and time loads as a NULL ocr_at, and such a record
     # loses to a dated one of the same post: say so rather than let it pass silently.
     unread = con.execute(
@@ -49,7 +52,7 @@ def data_warnings(con: duckdb.DuckDBPyConnection) -> list[str]:
         count, text, source_file, index = unread
         warnings.append(
             f"{count} OCR record(s) have a timestamp that is not a date and time, e.g. "
-            f'"{safe_text(text)}" in {source_file} record {index}; their ocr_at is NULL, and a '
+            f'"{brief(text)}" in {source_file} record {index}; their ocr_at is NULL, and a '
             "record of the same post with a readable timestamp wins over them"
         )
     return warnings

@@ -7,15 +7,19 @@ any, the well-formed records are copied to a clean file in the staging area firs
 
 from __future__ import annotations
 
+import errno
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
 from tikdb.contract import COLUMNS, OPTIONAL_COLUMNS
-from tikdb.errors import BuildError, InputError, one_line
+from tikdb.errors import NO_SPACE, BuildError, InputError, is_disk_full, one_line
 from tikdb.sources.csv_scan import WORKERS, ScanResult, scan_csv
-from tikdb.terminal import safe_text
+from tikdb.sources.files import CHANGED, is_unchanged, open_regular, require_utf8_path
+from tikdb.terminal import brief
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,29 @@ class CsvInput:
     def path(self) -> Path:
         return self.scan.path
 
+    def require_unchanged(self) -> None:
+        """Raise an InputError if the file changed since it was scanned: what is read
+        from it now would not be what its size, sha256 and records describe."""
+        if not is_unchanged(self.path, self.scan.identity):
+            raise InputError(f"{self.path}: {CHANGED}")
+
+    def reopen(self) -> BinaryIO:
+        """The scanned file, open again for reading."""
+        return reopen(self.scan)
+
+
+def reopen(scan: ScanResult) -> BinaryIO:
+    """The scanned file, open again; an InputError if the path no longer names it (it was
+    replaced, removed, written to, or swapped for a FIFO that would block the read)."""
+    try:
+        f, identity = open_regular(scan.path)
+    except OSError as exc:
+        raise InputError(f"{scan.path}: {CHANGED}") from exc
+    if identity != scan.identity:
+        f.close()
+        raise InputError(f"{scan.path}: {CHANGED}")
+    return f
+
 
 def open_csv(path: Path, work_dir: Path, threads: int | None = None) -> CsvInput:
     """Scan ``path`` (on at most ``threads`` threads), check its header, and prepare the
@@ -39,6 +66,7 @@ def open_csv(path: Path, work_dir: Path, threads: int | None = None) -> CsvInput
 
     Raises InputError for a file that is not a usable master CSV.
     """
+    require_utf8_path(path, "rename the file (or its folder) and build again")
     scan = scan_csv(path, workers=WORKERS if threads is None else min(WORKERS, threads))
     positions, ignored = match_columns(path, scan.header)
     if scan.records == 0:
@@ -47,7 +75,9 @@ def open_csv(path: Path, work_dir: Path, threads: int | None = None) -> CsvInput
             "nothing was published."
         )
     parse_path = path if scan.is_clean else _write_clean_copy(scan, work_dir / "clean.csv")
-    return CsvInput(scan, positions, ignored, parse_path)
+    csv = CsvInput(scan, positions, ignored, parse_path)
+    csv.require_unchanged()  # the clean copy holds what was scanned
+    return csv
 
 
 def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[str, ...]]:
@@ -66,7 +96,7 @@ def match_columns(path: Path, header: list[str]) -> tuple[dict[str, int], tuple[
     unknown = tuple(name for name in header if name.strip().lower() not in known)
     missing = [name for name in COLUMNS if name not in seen]
     if missing:
-        found = f'; found unknown column "{safe_text(unknown[0])}"' if unknown else ""
+        found = f'; found unknown column "{brief(unknown[0])}"' if unknown else ""
         plural = "s" if len(missing) > 1 else ""
         names = ", ".join(f'"{m}"' for m in missing)
         raise InputError(
@@ -84,7 +114,7 @@ def _write_clean_copy(scan: ScanResult, target: Path) -> Path:
     CR CR LF gets plain LF line ends instead, so no CR reaches the last field.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    with scan.path.open("rb") as src, target.open("wb") as out:
+    with reopen(scan) as src, target.open("wb") as out:
         out.write(src.read(scan.header_end))
         if scan.odd_line_ends:
             for start, end in zip(scan.good_starts.tolist(), scan.good_ends.tolist(), strict=True):
@@ -160,15 +190,23 @@ def write_records(csv: CsvInput, target: Path) -> Path:
         pl.col("record_no").cast(pl.Int64)
     )
     target.parent.mkdir(parents=True, exist_ok=True)
+    csv.require_unchanged()
     # lz4: as fast to write as no compression, and a third of the disk space.
     try:
         frame.sink_parquet(target, compression="lz4", statistics=False)
     except pl.exceptions.ShapeError as exc:
+        csv.require_unchanged()  # a file written to meanwhile is the likely cause
         raise BuildError(
             f"{csv.path}: the CSV parser and the scanner found different numbers of records; "
             "the line numbers would be wrong, so nothing was published. "
             "Please report this with the file."
         ) from exc
     except pl.exceptions.PolarsError as exc:
+        csv.require_unchanged()
+        # Polars may report a full disk as a malformed Parquet file; the input is not to
+        # blame, so say what happened when the disk has no room left.
+        if is_disk_full(exc) or shutil.disk_usage(target.parent).free < 2**20:
+            raise OSError(errno.ENOSPC, NO_SPACE, str(target)) from exc
         raise BuildError(f"{csv.path}: the CSV parser failed: {one_line(exc)}") from exc
+    csv.require_unchanged()
     return target

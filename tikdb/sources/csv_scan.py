@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import hashlib
 import io
 from collections import deque
@@ -30,11 +31,19 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
 
 from tikdb.errors import InputError
+from tikdb.sources.files import (
+    CHANGED,
+    FileIdentity,
+    NotARegularFileError,
+    is_unchanged,
+    open_regular,
+)
 
 QUOTE, COMMA, LF, CR = 0x22, 0x2C, 0x0A, 0x0D
 # Every byte that matters to the record structure is <= ','; one comparison finds them.
@@ -44,8 +53,13 @@ CHUNK_BYTES = 8 * 1024 * 1024
 # A reject keeps the raw text of its record; one broken quote can swallow the rest of a
 # huge file into a single "record", so the stored text is capped.
 MAX_RAW_BYTES = 4 * 1024 * 1024
-# No real record comes near this; a longer one means a quote that never closes.
+# No real record comes near this. A longer record is a reject without its marks being
+# kept (memory stays bounded), and the records after it load; one whose quote never
+# closes runs to the end of the file and is an unterminated_quote reject.
 MAX_RECORD_BYTES = 64 * 1024 * 1024
+UNTERMINATED_MESSAGE = (
+    "a quoted field opens on this line and is never closed before the end of the file"
+)
 HEADER_WINDOW = 1024 * 1024
 WORKERS = 2
 
@@ -66,7 +80,8 @@ class ScanResult:
     """The records of a CSV file (data records only, header excluded)."""
 
     path: Path
-    size: int
+    identity: FileIdentity  # the file as it was opened; see is_unchanged
+    size: int  # bytes read, hashed and split: the size when the file was opened
     sha256: str
     header: list[str]
     has_bom: bool
@@ -93,24 +108,63 @@ class ScanResult:
 def scan_csv(path: Path, workers: int = WORKERS) -> ScanResult:
     """Split ``path`` into records and classify each one; raises InputError when unusable.
 
-    ``workers`` threads find the marks while another hashes; with one, everything runs
-    on the calling thread (``tikdb build --threads 1``).
+    Exactly the bytes the file holds when it is opened are read, hashed and split, and a
+    file written to meanwhile is an InputError: size, sha256 and records always describe
+    the same bytes. ``workers`` threads find the marks while another hashes; with one,
+    everything runs on the calling thread (``tikdb build --threads 1``).
     """
     path = Path(path)
-    _check_is_readable_file(path)
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(f"{path}: the file is empty (0 bytes). Export the master CSV again.")
+    f, identity = _open(path)
+    with f:
+        if identity.size == 0:
+            raise InputError(f"{path}: the file is empty (0 bytes). Export the master CSV again.")
+        try:
+            result = _scan(path, f, identity, workers)
+        except (InputError, OSError) as exc:
+            # A file being written reads as garbage; say why rather than what it looks like.
+            if not is_unchanged(path, identity, f):
+                raise InputError(f"{path}: {CHANGED}") from exc
+            if isinstance(exc, OSError):
+                raise _cannot_read(path, exc) from exc
+            raise
+        if not is_unchanged(path, identity, f):
+            raise InputError(f"{path}: {CHANGED}")
+    return result
+
+
+def _open(path: Path) -> tuple[BinaryIO, FileIdentity]:
+    """The CSV file, open, if it is a regular file; else an InputError saying what it is.
+
+    The CSV is read several times (scan, parse, raw text of rejects), so a pipe, a
+    terminal or a device cannot stand in for it; reading one could also block forever.
+    """
     try:
-        with path.open("rb") as f:
-            return _scan(path, f, size, workers)
-    except OSError as exc:
+        return open_regular(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file. Pass the master CSV with --csv PATH.") from None
+    except NotARegularFileError as exc:
+        if exc.kind == "a directory":
+            raise InputError(
+                f"{path}: is a directory, not a CSV file. Pass the CSV file itself."
+            ) from None
         raise InputError(
-            f"{path}: cannot be read ({exc.strerror}). Check its permissions."
-        ) from exc
+            f"{path}: is {exc.kind}, not a regular file; tikdb reads the master CSV more than "
+            "once, so save it to a file and pass that with --csv PATH."
+        ) from None
+    except OSError as exc:
+        raise _cannot_read(path, exc) from exc
 
 
-def _scan(path: Path, f, size: int, workers: int) -> ScanResult:
+def _cannot_read(path: Path, exc: OSError) -> InputError:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return InputError(f"{path}: cannot be read ({exc.strerror}). Check its permissions.")
+    return InputError(
+        f"{path}: cannot be read ({exc.strerror}). Pass the master CSV with --csv PATH."
+    )
+
+
+def _scan(path: Path, f: BinaryIO, identity: FileIdentity, workers: int) -> ScanResult:
+    size = identity.size
     digest = hashlib.sha256()
     first = f.read(min(size, HEADER_WINDOW))
     cut = _first_record_end(first)
@@ -130,9 +184,9 @@ def _scan(path: Path, f, size: int, workers: int) -> ScanResult:
         ThreadPoolExecutor(1) if threaded else _OnThisThread() as hasher,
     ):
         pending: deque = deque()
-        for chunk, offset in _chunks(f, header_end, size):
+        for chunk, offset, before in _chunks(f, header_end, size):
             hasher.submit(digest.update, chunk)
-            pending.append(pool.submit(_find_marks, chunk, offset))
+            pending.append(pool.submit(_find_marks, chunk, offset, before))
             while len(pending) > workers:
                 state.add(pending.popleft().result(), eof=False, path=path)
         while pending:
@@ -144,6 +198,7 @@ def _scan(path: Path, f, size: int, workers: int) -> ScanResult:
 
     return ScanResult(
         path=path,
+        identity=identity,
         size=size,
         sha256=digest.hexdigest(),
         header=header,
@@ -181,47 +236,38 @@ def _cat(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(arrays).astype(np.int64) if arrays else np.zeros(0, dtype=np.int64)
 
 
-def _check_is_readable_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: no such file. Pass the master CSV with --csv PATH.")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a CSV file. Pass the CSV file itself.")
-    try:
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        raise InputError(
-            f"{path}: cannot be read ({exc.strerror}). Check its permissions."
-        ) from exc
-
-
-def _chunks(f, offset: int, size: int) -> Iterator[tuple[memoryview, int]]:
-    """Yield (bytes, absolute offset) pieces of the file, each ending after a LF except
-    the last. Reads into fresh buffers, so pieces stay valid while workers use them."""
+def _chunks(f, offset: int, size: int) -> Iterator[tuple[memoryview, int, int]]:
+    """Yield (bytes, absolute offset, the byte before them) pieces of the file's first
+    ``size`` bytes, each ending after a LF except the last and, in a line longer than
+    MAX_RECORD_BYTES, pieces cut where the buffer ends. Reads into fresh buffers, so
+    pieces stay valid while workers use them."""
     tail = b""
+    before = LF
     while True:
-        want = CHUNK_BYTES
+        # Never past ``size``: bytes appended meanwhile are not part of this scan.
+        want = min(CHUNK_BYTES, size - offset - len(tail))
         buf = bytearray(len(tail) + want)
         buf[: len(tail)] = tail
         n = f.readinto(memoryview(buf)[len(tail) :])
         end = len(tail) + n
         if offset + end >= size or n == 0:
             if end:
-                yield memoryview(buf)[:end], offset
+                yield memoryview(buf)[:end], offset, before
             return
         cut = buf.rfind(b"\n", 0, end)
         if cut < 0:
             if end > MAX_RECORD_BYTES:
-                # No export line is this long (a quote never closes); hand it over so the
-                # record-length check in _State.add stops the scan with a clear error.
-                yield memoryview(buf)[:end], offset
-                offset, tail = offset + end, b""
+                # A record this long is rejected without keeping it (see _LongRecord):
+                # hand the piece over rather than let the buffer grow.
+                yield memoryview(buf)[:end], offset, before
+                offset, tail, before = offset + end, b"", buf[end - 1]
                 continue
             tail = bytes(buf[:end])
             continue
-        yield memoryview(buf)[: cut + 1], offset
+        yield memoryview(buf)[: cut + 1], offset, before
         tail = bytes(buf[cut + 1 : end])
         offset += cut + 1
+        before = LF
 
 
 @dataclass
@@ -279,15 +325,17 @@ class _Marks:
         )
 
 
-def _find_marks(chunk: memoryview, offset: int) -> _Marks:
-    """The marks of one chunk (runs in a worker thread; numpy releases the GIL)."""
+def _find_marks(chunk: memoryview, offset: int, before: int = LF) -> _Marks:
+    """The marks of one chunk (runs in a worker thread; numpy releases the GIL).
+
+    ``before`` is the byte before the chunk: a line feed, except inside an overlong line.
+    """
     buf = np.frombuffer(chunk, dtype=np.uint8)
     n = len(buf)
     candidates = np.flatnonzero(buf <= MAX_MARK)
     kinds = buf[candidates]
     quotes = candidates[kinds == QUOTE]
-    # Chunks start right after a line feed, so a quote at position 0 follows one.
-    prev = np.where(quotes > 0, buf[np.maximum(quotes - 1, 0)], LF).astype(np.uint8)
+    prev = np.where(quotes > 0, buf[np.maximum(quotes - 1, 0)], before).astype(np.uint8)
     # Chunks end with a line feed (or the end of file, where a closing quote is fine).
     nxt = np.where(quotes + 1 < n, buf[np.minimum(quotes + 1, n - 1)], LF).astype(np.uint8)
     bad = np.array(_invalid_utf8_positions(chunk), dtype=np.int64)
@@ -315,6 +363,27 @@ class _PendingProblem:
 
 
 @dataclass
+class _LongRecord:
+    """A record that ran past MAX_RECORD_BYTES: where it started, and the state needed
+    to find where it ends without keeping its marks."""
+
+    start: int
+    line: int
+    newlines: int  # line feeds inside it so far
+    in_quotes: bool  # whether the marks so far end inside a quoted field
+    last_quote: int  # position of the last quote that opened or closed a field, or -2
+
+
+def _too_long(size: int) -> str:
+    limit = MAX_RECORD_BYTES
+    limit_text = f"{limit // 2**20} MiB" if limit % 2**20 == 0 else f"{limit:,} bytes"
+    return (
+        f"record is {size:,} bytes long, more than the {limit_text} one record may hold; "
+        "its quotes pair up, so it is a record of its own (no export writes fields this long)"
+    )
+
+
+@dataclass
 class _State:
     """Records found so far, and the marks of the record still being read."""
 
@@ -322,6 +391,7 @@ class _State:
     start: int  # absolute offset where the unfinished record starts
     line: int  # its line number
     pending: _Marks | None = None
+    long: _LongRecord | None = None  # a record past MAX_RECORD_BYTES, being skipped
     finished: bool = False
     good_starts: list[np.ndarray] = field(default_factory=list)
     good_ends: list[np.ndarray] = field(default_factory=list)
@@ -332,6 +402,12 @@ class _State:
     odd_line_ends: int = 0
 
     def add(self, marks: _Marks, eof: bool, path: Path) -> None:
+        if self.long is not None:
+            rest = self._skip_long(marks, eof)
+            if rest is None:
+                self.finished = eof
+                return
+            marks = rest
         m = self.pending.join(marks) if self.pending is not None else marks
         consumed = self._classify(m, eof)
         if eof:
@@ -343,11 +419,77 @@ class _State:
             self.start = consumed
         self.pending = m.since(self.start)
         if m.end - self.start > MAX_RECORD_BYTES:
-            raise InputError(
-                f"{path}: line {self.line}: a record runs on for more than "
-                f"{MAX_RECORD_BYTES // 2**20} MiB; a quoted field is probably never "
-                'closed. Fix the quoting (a field with a " must be quoted, "" inside).'
-            )
+            self._begin_long()
+
+    def _begin_long(self) -> None:
+        """Stop keeping the marks of the unfinished record: it is longer than any record
+        tikdb loads, so it will be a reject; only where it ends still matters."""
+        pending = self.pending
+        assert pending is not None
+        quotes, _prev, _nxt, _stray = _toggles(
+            pending.quotes, pending.quote_prev, pending.quote_next
+        )
+        self.long = _LongRecord(
+            start=self.start,
+            line=self.line,
+            newlines=len(pending.newlines),
+            in_quotes=len(quotes) % 2 == 1,
+            last_quote=int(quotes[-1]) if len(quotes) else -2,
+        )
+        self.pending = None
+
+    def _skip_long(self, marks: _Marks, eof: bool) -> _Marks | None:
+        """Follow the overlong record through ``marks``. When it ends, record it as a
+        problem and return the marks after it; None while it goes on (or at the end of
+        the file, where it is recorded too)."""
+        long = self.long
+        assert long is not None
+        # The quoting state so far, as quotes before these marks: one open quote, or a
+        # pair closed at the last quote (so that a quote right after it reads as "").
+        if long.last_quote < 0:
+            before = np.zeros(0, dtype=np.int64)
+        elif long.in_quotes:
+            before = np.array([long.last_quote], dtype=np.int64)
+        else:
+            before = np.array([long.last_quote - 1, long.last_quote], dtype=np.int64)
+        opener = np.full(len(before), COMMA, dtype=np.uint8)
+        quotes, _prev, _nxt, _stray = _toggles(
+            np.concatenate([before, marks.quotes]),
+            np.concatenate([opener, marks.quote_prev]),
+            np.concatenate([opener, marks.quote_next]),
+        )
+        outside = marks.newlines[(np.searchsorted(quotes, marks.newlines) % 2) == 0]
+        if len(outside) == 0 and not eof:
+            long.newlines += len(marks.newlines)
+            long.in_quotes = len(quotes) % 2 == 1
+            long.last_quote = int(quotes[-1]) if len(quotes) else long.last_quote
+            return None
+        if len(outside):
+            end = int(outside[0]) + 1
+            reason, message = "record_too_long", _too_long(end - long.start)
+        else:  # it runs to the end of the file
+            end = marks.end
+            if len(quotes) % 2 == 1:
+                reason, message = "unterminated_quote", UNTERMINATED_MESSAGE
+            else:
+                reason, message = "record_too_long", _too_long(end - long.start)
+        inside = int(np.searchsorted(marks.newlines, end - 1))  # newlines before its end
+        last_line = long.line + long.newlines + inside
+        content_end = end
+        if np.isin(end - 1, marks.newlines):
+            content_end -= 1
+            while content_end > long.start and np.isin(content_end - 1, marks.crs):
+                content_end -= 1
+        if last_line > long.line:
+            message += f" (this record spans lines {long.line}-{last_line})"
+        self.problems.append(
+            _PendingProblem(long.start, content_end, long.line, last_line, reason, message)
+        )
+        self.long = None
+        if len(outside) == 0:
+            return None
+        self.start, self.line = end, last_line + 1
+        return marks.since(end)
 
     def _classify(self, m: _Marks, eof: bool) -> int:
         """Classify the records that end in ``m``; return the offset just past the last."""
@@ -427,10 +569,7 @@ class _State:
                 ),
             )
         if unterminated:
-            reasons[len(ends) - 1] = (
-                "unterminated_quote",
-                "a quoted field opens on this line and is never closed before the end of the file",
-            )
+            reasons[len(ends) - 1] = ("unterminated_quote", UNTERMINATED_MESSAGE)
 
         good = ~blank
         for i, (reason, message) in sorted(reasons.items()):
@@ -513,13 +652,31 @@ def _toggles(
 
 
 def _read_problems(f, pending: list[_PendingProblem]) -> list[Problem]:
-    """Read the raw bytes of the malformed records back from the file."""
+    """Read the raw bytes of the malformed records back from the file: at most
+    MAX_RAW_BYTES, cut between characters, and the message says when they were cut."""
     problems = []
     for p in pending:
         f.seek(p.start)
-        raw = f.read(min(p.content_end - p.start, MAX_RAW_BYTES))
-        problems.append(Problem(p.line, p.last_line, p.reason, p.message, raw))
+        length = p.content_end - p.start
+        raw = f.read(min(length, MAX_RAW_BYTES))
+        message = p.message
+        if length > MAX_RAW_BYTES:
+            raw = _whole_characters(raw)
+            message += f" (raw_text holds its first {len(raw):,} of {length:,} bytes)"
+        problems.append(Problem(p.line, p.last_line, p.reason, message, raw))
     return problems
+
+
+def _whole_characters(raw: bytes) -> bytes:
+    """``raw`` without a UTF-8 character cut in two at its end."""
+    for back in range(1, min(4, len(raw)) + 1):
+        byte = raw[-back]
+        if byte < 0x80:
+            return raw
+        if byte >= 0xC0:  # the first byte of a character `size` bytes long
+            size = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return raw if back >= size else raw[:-back]
+    return raw
 
 
 def _first_record_end(data: bytes) -> int:

@@ -15,20 +15,39 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import re
+import reprlib
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
 from tikdb.errors import InputError
+from tikdb.sources.files import (
+    CHANGED,
+    ChangedWhileReadError,
+    NotARegularFileError,
+    file_kind,
+    path_text,
+    read_whole,
+)
 
+# A reject keeps the raw text of its file or record up to this many characters; its
+# message says when the text was cut.
 MAX_RAW_CHARS = 4 * 1024 * 1024
+# The largest count the tables hold (BIGINT).
+MAX_COUNT = 2**63 - 1
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 60
 
 RECORD_SCHEMA = pa.schema(
     [
         ("source_file", pa.string()),
         ("record_index", pa.int64()),
         ("raw_text", pa.string()),
+        ("raw_text_note", pa.string()),  # says so when raw_text is cut
         ("problem_reason", pa.string()),
         ("problem_message", pa.string()),
         ("post_url", pa.string()),
@@ -91,13 +110,42 @@ def ocr_files(root: Path) -> list[Path]:
     """The record files of an OCR folder: by_va/*/ocr_posts.json, else all_results.json.
 
     all_results.json holds the union of the by_va files, so it is read only when by_va/
-    is absent; reading both would count every record twice.
+    is absent; reading both would count every record twice. Every entry with a record
+    file's name is listed, even one that cannot be read (a link to nowhere, a link
+    loop, a FIFO), and so is a VA entry that is a link that cannot be followed: reading
+    them makes them ``ocr_file`` rejects instead of letting them vanish. Raises OSError
+    when by_va/ exists but cannot be listed.
     """
     by_va = root / "by_va"
-    if by_va.is_dir():
-        return sorted(by_va.glob("*/ocr_posts.json"))
-    flat = root / "all_results.json"
-    return [flat] if flat.exists() else []
+    if not os.path.lexists(by_va):
+        flat = root / "all_results.json"
+        return [flat] if os.path.lexists(flat) else []
+    found = []
+    with os.scandir(by_va) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            candidate = Path(entry.path) / "ocr_posts.json"
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # a link that cannot be followed (a loop)
+                is_dir = False
+            if is_dir:
+                if _named_here(candidate):
+                    found.append(candidate)
+            elif entry.is_symlink() and not os.path.exists(entry.path):
+                found.append(candidate)  # reading it says why the link leads nowhere
+    return found
+
+
+def _named_here(path: Path) -> bool:
+    """Whether a directory entry of this name exists (a broken link counts; a folder
+    that cannot be searched counts too, so that reading it reports why)."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def read_ocr(root: Path | None) -> OcrInput:
@@ -108,24 +156,38 @@ def read_ocr(root: Path | None) -> OcrInput:
     if not root.exists():
         return OcrInput(root=root, found=False)
     if not root.is_dir():
+        mode = root.stat().st_mode
+        kind = "a file" if stat.S_ISREG(mode) else file_kind(mode)
         raise InputError(
-            f"{root}: is a file; --ocr expects the OCR folder (with by_va/<VA>/ocr_posts.json)."
+            f"{root}: is {kind}; --ocr expects the OCR folder (with by_va/<VA>/ocr_posts.json)."
         )
     result = OcrInput(root=root, found=True)
-    for path in ocr_files(root):
+    try:
+        paths = ocr_files(root)
+    except OSError as exc:
+        _unreadable(root / "by_va", f"cannot be read ({exc.strerror})", result)
+        return result
+    for path in paths:
         _read_file(path, result)
     return result
 
 
+def _unreadable(path: Path, message: str, into: OcrInput) -> None:
+    into.files.append(OcrFile(path, 0, "", 0))
+    into.file_problems.append(_file_problem(path_text(path), "ocr_unreadable", message, ""))
+
+
 def _read_file(path: Path, into: OcrInput) -> None:
-    name = str(path)
+    name = path_text(path)
     try:
-        data = path.read_bytes()
+        data, _identity = read_whole(path)
+    except ChangedWhileReadError as exc:
+        raise InputError(f"{name}: {CHANGED}") from exc
+    except NotARegularFileError as exc:
+        _unreadable(path, f"is {exc.kind}, not a regular file", into)
+        return
     except OSError as exc:
-        into.files.append(OcrFile(path, 0, "", 0))
-        into.file_problems.append(
-            _file_problem(name, "ocr_unreadable", f"cannot be read ({exc.strerror})", "")
-        )
+        _unreadable(path, f"cannot be read ({exc.strerror})", into)
         return
     size, sha = len(data), hashlib.sha256(data).hexdigest()
     try:
@@ -137,10 +199,20 @@ def _read_file(path: Path, into: OcrInput) -> None:
         into.file_problems.append(_file_problem(name, "ocr_unreadable", message, raw))
         return
     try:
-        parsed = json.loads(text, parse_constant=_NotANumber)
+        parsed = json.loads(text, parse_constant=_NotANumber, parse_int=_parse_int)
+        if isinstance(parsed, list):
+            records = [_describe_record(name, index, item) for index, item in enumerate(parsed)]
     except json.JSONDecodeError as exc:
         into.files.append(OcrFile(path, size, sha, 0))
         message = f"is not valid JSON ({exc.msg}: line {exc.lineno} column {exc.colno})"
+        into.file_problems.append(_file_problem(name, "ocr_invalid_json", message, text))
+        return
+    except RecursionError:
+        into.files.append(OcrFile(path, size, sha, 0))
+        message = (
+            f"nests arrays or objects {_nesting(text):,} levels deep, too deep for the JSON "
+            "reader; an OCR file is an array of flat objects"
+        )
         into.file_problems.append(_file_problem(name, "ocr_invalid_json", message, text))
         return
     if not isinstance(parsed, list):
@@ -149,8 +221,35 @@ def _read_file(path: Path, into: OcrInput) -> None:
         into.file_problems.append(_file_problem(name, "ocr_not_array", message, text))
         return
     into.files.append(OcrFile(path, size, sha, len(parsed)))
-    for index, item in enumerate(parsed):
-        into.records.append(_describe_record(name, index, item))
+    into.records.extend(records)
+
+
+def _parse_int(token: str) -> int | _BigNumber:
+    """A JSON integer; one too long for any count stays text (Python refuses to convert
+    integers of more than 4,300 digits at all)."""
+    return _BigNumber(token) if len(token) > 20 else int(token)
+
+
+class _BigNumber:
+    """Stands for an integer too long to be a count."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __repr__(self) -> str:
+        return self.token
+
+
+def _nesting(text: str) -> int:
+    """How deep arrays and objects nest in JSON text (strings skipped)."""
+    depth = deepest = 0
+    for bracket in re.sub(r'"(?:[^"\\]|\\.)*"', "", text):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif bracket in "]}":
+            depth -= 1
+    return deepest
 
 
 class _NotANumber:
@@ -167,14 +266,27 @@ def _file_problem(name: str, reason: str, message: str, raw: str) -> dict:
     return {
         "source_file": name,
         "reason": reason,
-        "message": message,
+        "message": message + raw_cut_note(raw),
         "raw_text": raw[:MAX_RAW_CHARS],
     }
 
 
+def raw_cut_note(raw: str) -> str:
+    """What a reject's message adds when its raw text is cut at MAX_RAW_CHARS."""
+    if len(raw) <= MAX_RAW_CHARS:
+        return ""
+    return f" (raw_text holds the first {MAX_RAW_CHARS:,} of its {len(raw):,} characters)"
+
+
 def _describe_record(name: str, index: int, item: object) -> dict:
     record = {key: None for key in RECORD_SCHEMA.names}
-    record.update(source_file=name, record_index=index, raw_text=_raw(item))
+    raw = _raw(item)
+    record.update(
+        source_file=name,
+        record_index=index,
+        raw_text=raw[:MAX_RAW_CHARS],
+        raw_text_note=raw_cut_note(raw) or None,
+    )
     problem = _problem(item)
     if problem:
         record["problem_reason"], record["problem_message"] = problem
@@ -217,11 +329,35 @@ def _problem(item: object) -> tuple[str, str] | None:
             return "ocr_bad_value", f'"{key}" is not a string'
     for key in INT_KEYS:
         if key in item and item[key] is not None and _whole(item[key]) is None:
-            return "ocr_bad_value", f'"{key}" is not a whole number >= 0: {item[key]!r}'
+            value = item[key]
+            if _count(value) is not None:
+                return "ocr_bad_value", f'"{key}" is more than {MAX_COUNT}: {_excerpt(value)}'
+            return "ocr_bad_value", f'"{key}" is not a whole number >= 0: {_excerpt(value)}'
     for key in TEXT_KEYS:
         if key in item and item[key] is not None and not isinstance(item[key], str):
-            return "ocr_bad_value", f'"{key}" is not a string: {item[key]!r}'
+            return "ocr_bad_value", f'"{key}" is not a string: {_excerpt(item[key])}'
+    for key in ("post_url", text_key, *TEXT_KEYS):
+        where = _lone_surrogate(item.get(key))
+        if where is not None:
+            return "ocr_bad_value", f'"{key}" holds a lone surrogate ({where}), which is not text'
     return None
+
+
+def _lone_surrogate(value: object) -> str | None:
+    """Where a text holds half of a UTF-16 pair on its own (JSON allows "\\ud800"; no
+    UTF-8 consumer does), e.g. "\\ud800 at character 3"; None if nowhere."""
+    if not isinstance(value, str):
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"\\u{ord(value[exc.start]):04x} at character {exc.start + 1}"
+    return None
+
+
+def _excerpt(value: object) -> str:
+    """A value as it appears in a message: short, on one line, any size or depth."""
+    return _REPR.repr(value).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _text_key(item: dict) -> str:
@@ -240,20 +376,30 @@ def _json_type(value: object) -> str:
 
 
 def _whole(value: object) -> int | None:
-    """A count: an int, or a float with no fraction (pandas writes 2.0); else None."""
+    """A count that fits the tables' BIGINT columns, else None."""
+    count = _count(value)
+    return count if count is not None and count <= MAX_COUNT else None
+
+
+def _count(value: object) -> int | None:
+    """A whole number >= 0: an int, or a float with no fraction (pandas writes 2.0)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int) and value >= 0:
         return value
+    if isinstance(value, _BigNumber) and value.token.isdigit():
+        return MAX_COUNT + 1  # more than 20 digits: more than any count
     if isinstance(value, float) and math.isfinite(value) and value.is_integer() and value >= 0:
         return int(value)
     return None
 
 
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    """A text value; None for anything else, or for text no UTF-8 consumer accepts."""
+    return value if isinstance(value, str) and _lone_surrogate(value) is None else None
 
 
 def _raw(item: object) -> str:
+    """The record as JSON text; a lone surrogate is written as its escape, as in the file."""
     text = json.dumps(item, ensure_ascii=False, default=repr)
-    return text[:MAX_RAW_CHARS]
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -3,6 +3,12 @@
 Each table or chart of the report has its query in ``sql/report/<name>.sql`` (one SELECT
 over the published tables and views, with named ``$parameters``) and its row type here:
 a frozen dataclass whose fields are the query's columns, matched by name (rows.fetch).
+
+A report covers the posts of its Scope: one VA's accounts or all, created on the UTC days
+from ``since`` to ``until`` (inclusive; None = open). Every section about posts reads them
+from the table macro of sql/report/scope.sql, ``report_posts($va_id, $since, $until)``,
+so one filter applies to all of them. The build's own sections (rejects, checks, build
+history) describe the whole warehouse and take no scope.
 """
 
 from __future__ import annotations
@@ -24,9 +30,46 @@ Row = TypeVar("Row")
 
 
 @dataclass(frozen=True, slots=True)
+class Scope:
+    """The posts a report covers: a VA's accounts (None: every account) and the UTC days
+    since .. until, both inclusive (None: no bound)."""
+
+    va_id: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def params(self) -> dict[str, Any]:
+        """The named parameters of every scoped query."""
+        return {"va_id": self.va_id, "since": self.since, "until": self.until}
+
+    @property
+    def has_dates(self) -> bool:
+        return self.since is not None or self.until is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Va:
+    va_id: str
+    display_name: str
+    spellings: list[str]
+    posts: int  # in the report's dates
+    total_views: int | None
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.va_id
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    first_day: date | None  # the first UTC day with a post in the report; None: no posts
+    last_day: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class Headline:
     posts: int
-    views: int
+    views: int | None  # None: posts, but none with a view count
     engagement_rate: float | None
     slides: int
     vas: int
@@ -62,17 +105,31 @@ class VaStats:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountStats:
+    account: str
+    posts: int
+    total_views: int | None
+    median_views: float | None
+    engagement_rate: float | None
+    pct_posts_10k: float | None
+    first_post_at: datetime
+    last_post_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class WeeklyViews:
     va_id: str
-    week: date  # the Monday the week starts on (UTC)
-    views: int
+    week: date  # the Monday the week starts on (UTC); only weeks with posts have a row
+    posts: int
+    views: int | None  # None: none of the week's posts has a view count
 
 
 @dataclass(frozen=True, slots=True)
 class SlideCount:
-    slide_count: int
+    slide_count: int | None  # None: no slide list in the export, so unknown
     posts: int
     median_views: float | None
+    sources: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +159,7 @@ class ReusedSlide:
     image_id: str
     posts: int
     account_list: list[str]
-    va_list: list[str]
+    va_names: list[str]  # display names of the VAs whose accounts used it
     total_views: int | None
     max_views: int | None
     first_post_at: datetime | None
@@ -225,8 +282,12 @@ class RepostCandidate:
 
 @dataclass(frozen=True)
 class ReportData:
+    scope: Scope
+    va: Va | None  # the VA of a VA's report
+    period: Period
     headline: Headline
     leaderboard: list[VaStats]
+    accounts: list[AccountStats]
     weekly: list[WeeklyViews]  # of the top VAs of the leaderboard (top_vas())
     slide_counts: list[SlideCount]
     posting_hours: list[HourCell]
@@ -234,6 +295,7 @@ class ReportData:
     reused_slides: list[ReusedSlide]
     reused_texts: list[ReusedText]
     ocr_coverage: list[OcrCoverage]
+    # The build's sections: the whole warehouse, whatever the scope.
     rejects: list[RejectReason]
     check_run: CheckRun | None  # None: no checks were recorded
     checks: list[CheckResult]
@@ -257,29 +319,48 @@ def query(
     return fetch(con, sql, row_type, params, source=f"sql/report/{name}.sql")
 
 
-def collect(con: duckdb.DuckDBPyConnection) -> ReportData:
-    """Everything the report shows, read from the warehouse's tables and views."""
-    leaderboard = query(con, "leaderboard", VaStats)
+def define_scope(con: duckdb.DuckDBPyConnection) -> None:
+    """Define report_posts() (sql/report/scope.sql) on con, for the scoped queries."""
+    con.execute(read_sql("report", "scope.sql"))
+
+
+def list_vas(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[Va]:
+    """Every VA, with its posts in the scope's dates (define_scope first)."""
+    return query(con, "vas", Va, since=scope.since, until=scope.until)
+
+
+def collect(con: duckdb.DuckDBPyConnection, scope: Scope, va: Va | None = None) -> ReportData:
+    """Everything a report of scope shows, read from the warehouse (define_scope first).
+
+    A VA's report (va given, scope.va_id its id) leaves out the build's sections.
+    """
+    on = scope.params()
+    leaderboard = query(con, "leaderboard", VaStats, **on)
     top = [r.va_id for r in top_vas(leaderboard)]
-    check_run = next(iter(query(con, "latest_check_run", CheckRun)), None)
+    whole = va is None
+    check_run = next(iter(query(con, "latest_check_run", CheckRun)), None) if whole else None
     return ReportData(
-        headline=query(con, "headline", Headline)[0],
+        scope=scope,
+        va=va,
+        period=query(con, "period", Period, **on)[0],
+        headline=query(con, "headline", Headline, **on)[0],
         leaderboard=leaderboard,
-        weekly=query(con, "weekly_views", WeeklyViews, va_ids=top),
-        slide_counts=query(con, "slide_counts", SlideCount),
-        posting_hours=query(con, "posting_hours", HourCell),
-        top_posts=query(con, "top_posts", TopPost, limit=TOP_ROWS),
-        reused_slides=query(con, "reused_slides", ReusedSlide, limit=TOP_ROWS),
-        reused_texts=query(con, "reused_texts", ReusedText, limit=TOP_ROWS),
-        ocr_coverage=query(con, "ocr_coverage", OcrCoverage),
-        rejects=query(con, "rejects", RejectReason),
+        accounts=[] if whole else query(con, "accounts", AccountStats, **on),
+        weekly=query(con, "weekly_views", WeeklyViews, va_ids=top, **on),
+        slide_counts=query(con, "slide_counts", SlideCount, **on),
+        posting_hours=query(con, "posting_hours", HourCell, **on),
+        top_posts=query(con, "top_posts", TopPost, limit=TOP_ROWS, **on),
+        reused_slides=query(con, "reused_slides", ReusedSlide, limit=TOP_ROWS, **on),
+        reused_texts=query(con, "reused_texts", ReusedText, limit=TOP_ROWS, **on),
+        ocr_coverage=query(con, "ocr_coverage", OcrCoverage, **on),
+        rejects=query(con, "rejects", RejectReason) if whole else [],
         check_run=check_run,
         checks=query(con, "check_results", CheckResult, run_id=check_run.run_id)
         if check_run
         else [],
-        history=query(con, "build_history", BuildRun, limit=HISTORY_ROWS),
-        growth=query(con, "growth_summary", GrowthSummary)[0],
-        growth_by_age=query(con, "growth_by_age", GrowthByAge, va_ids=top),
-        outliers=query(con, "outliers", Outlier, limit=TOP_ROWS),
-        repost_candidates=query(con, "repost_candidates", RepostCandidate, limit=TOP_ROWS),
+        history=query(con, "build_history", BuildRun, limit=HISTORY_ROWS) if whole else [],
+        growth=query(con, "growth_summary", GrowthSummary, **on)[0],
+        growth_by_age=query(con, "growth_by_age", GrowthByAge, va_ids=top, **on),
+        outliers=query(con, "outliers", Outlier, limit=TOP_ROWS, **on),
+        repost_candidates=query(con, "repost_candidates", RepostCandidate, limit=TOP_ROWS, **on),
     )

@@ -7,12 +7,18 @@ which escape every value that is not already ``Html``: a string passed in is sho
 text, never run as markup. ``Html`` is made only by these builders, or by ``raw()`` from
 markup written in tikdb's own source (a test checks that raw() is never given a computed
 string). Forgetting to escape therefore shows up as text on the page, not as markup.
+
+Charts come from a plotting library as SVG text; ``svg()`` parses it and writes every
+element again through the same escaping, so a VA name in a legend is escaped here, by
+this module, whatever the library did with it.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
+from xml.etree import ElementTree
 
 
 class Html(str):
@@ -78,3 +84,73 @@ def join(parts: Iterable[object]) -> Html:
 def lines(*parts: object) -> Html:
     """The parts on lines of their own, each escaped unless it is Html."""
     return Html("\n".join(escape(part) for part in parts))
+
+
+# The SVG a chart library writes: its namespaces, and what of it an inline chart keeps.
+_NAMESPACES = {
+    "http://www.w3.org/2000/svg": "",
+    "http://www.w3.org/1999/xlink": "xlink:",
+    "http://www.w3.org/XML/1998/namespace": "xml:",
+}
+# Dropped: <style> (a style sheet inside inline SVG applies to the whole page; the
+# report's CSS carries the chart defaults) and <metadata>.
+_DROPPED = {"style", "metadata"}
+_XML_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]*\Z")
+_LOCAL_REFERENCE = re.compile(r"url\(#([^)]*)\)")
+
+
+def svg(document: str, title: str, id_prefix: str) -> Html:
+    """An inline <svg class="chart"> from an SVG document (a plotting library's output).
+
+    Every element and attribute is written again here: text and attribute values are
+    escaped like any other text, ids get id_prefix (two charts on one page never share
+    an id) and so do the local references to them (``#id``, ``url(#id)``); the XML
+    prologue, DOCTYPE, namespace declarations, <style> and <metadata> are left out.
+    title becomes the chart's accessible name and its first <title>. A name that is not
+    a plain XML name raises ValueError: the document is not the SVG expected.
+    """
+    root = ElementTree.fromstring(document)
+    if _name(root.tag) != "svg":
+        raise ValueError(f"not an SVG document: its root is <{_name(root.tag)}>")
+    opening = start(
+        "svg",
+        class_="chart",
+        role="img",
+        aria_label=title,
+        viewBox=root.get("viewBox"),
+        width=root.get("width"),
+        height=root.get("height"),
+    )
+    body = join(_svg_child(child, id_prefix) for child in root)
+    return Html(f"{opening}{tag('title', title)}{body}</svg>")
+
+
+def _svg_child(element: ElementTree.Element, id_prefix: str) -> Html:
+    name = _name(element.tag)
+    if name in _DROPPED:
+        return escape(element.tail)
+    attrs = "".join(
+        f' {_name(key)}="{escape(_prefixed(_name(key), value, id_prefix))}"'
+        for key, value in element.attrib.items()
+    )
+    inner = escape(element.text) + join(_svg_child(c, id_prefix) for c in element)
+    markup = f"<{name}{attrs}>{inner}</{name}>" if inner else f"<{name}{attrs}/>"
+    return Html(markup) + escape(element.tail)
+
+
+def _name(qualified: str) -> str:
+    """An element or attribute name without its namespace URI (xlink:href keeps xlink:)."""
+    namespace, _, local = qualified.rpartition("}")
+    prefix = _NAMESPACES.get(namespace.lstrip("{")) if namespace else ""
+    name = f"{prefix}{local}"
+    if prefix is None or not _XML_NAME.match(name):
+        raise ValueError(f"unexpected name in an SVG chart: {qualified!r}")
+    return name
+
+
+def _prefixed(attribute: str, value: str, id_prefix: str) -> str:
+    if attribute == "id":
+        return id_prefix + value
+    if attribute in ("href", "xlink:href") and value.startswith("#"):
+        return "#" + id_prefix + value[1:]
+    return _LOCAL_REFERENCE.sub(lambda m: f"url(#{id_prefix}{m.group(1)})", value)

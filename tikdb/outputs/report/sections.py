@@ -1,11 +1,13 @@
 """The report's sections, in the order they appear: each takes its named rows and returns
 its HTML (a heading, a note, a chart or a table), built only through markup and tables,
-so every value from the data is escaped."""
+so every value from the data is escaped. Sections do not know each other: a new one (a
+growth section, say) is a function here and a line in page.py."""
 
 from __future__ import annotations
 
-from tikdb.outputs.report.charts import Series, bar_chart, heatmap, line_chart
+from tikdb.outputs.report.charts import Bar, Series, hours_chart, slide_count_chart, weekly_chart
 from tikdb.outputs.report.data import (
+    AccountStats,
     BuildRun,
     CheckResult,
     CheckRun,
@@ -15,10 +17,12 @@ from tikdb.outputs.report.data import (
     HourCell,
     OcrCoverage,
     Outlier,
+    Period,
     RejectReason,
     RepostCandidate,
     ReusedSlide,
     ReusedText,
+    Scope,
     SlideCount,
     TopPost,
     VaStats,
@@ -27,7 +31,9 @@ from tikdb.outputs.report.data import (
 )
 from tikdb.outputs.report.formats import MISSING, fmt_float, fmt_int, fmt_pct, fmt_ts
 from tikdb.outputs.report.markup import Html, lines, raw, tag
-from tikdb.outputs.report.tables import cell, code, long, num, row, table, text
+from tikdb.outputs.report.tables import cell, code, link, long, num, row, stack, table, text
+
+IMAGE_ID_CHARS = 12  # an image id is shown by its first characters (its title has it all)
 
 
 def va_label(va_id: str | None, display_name: str | None) -> str:
@@ -41,15 +47,45 @@ def heading(title: str) -> Html:
     return tag("h2", title)
 
 
-def note(*parts: object) -> Html:
+def note(*parts: object, **attrs: object) -> Html:
     """A short explanation under a heading."""
-    return tag("p", *parts, class_="note")
+    return tag("p", *parts, class_="note", **attrs)
 
 
-def headline_cards(h: Headline) -> Html:
+def days(first: object, last: object) -> Html:
+    """A span of dates or times, the first above the last."""
+    return stack(fmt_ts(first), fmt_ts(last))
+
+
+def scope_note(scope: Scope, period: Period) -> Html:
+    """Which posts the report covers, and the days that actually have posts."""
+    if scope.has_dates:
+        asked = [
+            "Posts created from ",
+            "the first post" if scope.since is None else fmt_ts(scope.since),
+            " to ",
+            "the last post" if scope.until is None else fmt_ts(scope.until),
+            " (UTC days, both included). ",
+        ]
+    else:
+        asked = ["All posts. "]
+    if period.first_day is None:
+        found = ["There are no posts in this period: every section below is empty."]
+    else:
+        found = [
+            "Posts found from ",
+            fmt_ts(period.first_day),
+            " to ",
+            fmt_ts(period.last_day),
+            ".",
+        ]
+    return note(*asked, *found, data_metric="scope")
+
+
+def headline_cards(h: Headline, per_va: bool = False) -> Html:
     cards = [
         ("Posts", "posts", fmt_int(h.posts)),
-        ("VAs", "vas", fmt_int(h.vas)),
+        *([] if per_va else [("VAs", "vas", fmt_int(h.vas))]),
         ("Accounts", "accounts", fmt_int(h.accounts)),
         ("Slides", "slides", fmt_int(h.slides)),
         ("Views", "views", fmt_int(h.views)),
@@ -76,22 +112,35 @@ def headline_cards(h: Headline) -> Html:
     )
 
 
-def weekly_views(leaderboard: list[VaStats], weekly: list[WeeklyViews]) -> Html:
+def weekly_views(
+    leaderboard: list[VaStats], weekly: list[WeeklyViews], period: Period, per_va: bool = False
+) -> Html:
+    shown = top_vas(leaderboard)
     series = [
         Series(
             va_label(va.va_id, va.display_name),
-            [(w.week, float(w.views)) for w in weekly if w.va_id == va.va_id],
+            [(w.week, w.views) for w in weekly if w.va_id == va.va_id],
         )
-        for va in top_vas(leaderboard)
+        for va in shown
     ]
     va_count = sum(1 for va in leaderboard if va.va_id is not None)
+    if per_va:
+        whose = "of the VA's accounts. A break in the line, and a shaded week, is a week"
+    else:
+        whose = (
+            f"for the top {len(series)} of {va_count} VAs by total views. A line breaks at a "
+            "week in which that VA made no posts (no line is drawn across it); shaded weeks "
+            "are weeks"
+        )
     return lines(
         heading("Views over time"),
         note(
-            "Sum of the views of the posts created each week (weeks start on Monday, UTC), "
-            f"for the top {len(series)} of {va_count} VAs by total views."
+            "Sum of the views of the posts created each week (weeks start on Monday, UTC), ",
+            whose,
+            " without posts or without a known view count: never drawn as 0. The first and "
+            "last week may be partial.",
         ),
-        line_chart(series, "Weekly views per VA", "Week starting (UTC date)", "Views per week"),
+        weekly_chart(series, period.first_day, period.last_day, "Weekly views per VA"),
     )
 
 
@@ -105,14 +154,13 @@ def va_leaderboard(leaderboard: list[VaStats]) -> Html:
         num("Mean views"),
         num("Eng. rate"),
         num("≥ 10k"),
-        num("Posts/active day"),
-        text("First post"),
-        text("Last post"),
+        num("Posts per active day"),
+        text("First – last post (UTC)"),
     ]
     rows = [
         row(
             va.va_id,
-            cell(va_label(va.va_id, va.display_name)),
+            long(va_label(va.va_id, va.display_name)),
             cell(fmt_int(va.posts), "va.posts"),
             cell(fmt_int(va.accounts), "va.accounts"),
             cell(fmt_int(va.total_views), "va.total_views"),
@@ -121,36 +169,77 @@ def va_leaderboard(leaderboard: list[VaStats]) -> Html:
             cell(fmt_pct(va.engagement_rate, 2), "va.engagement_rate"),
             cell(fmt_pct(va.pct_posts_10k), "va.pct_posts_10k"),
             cell(fmt_float(va.posts_per_active_day), "va.posts_per_active_day"),
-            cell(fmt_ts(va.first_post_at)),
-            cell(fmt_ts(va.last_post_at)),
+            days(va.first_post_at, va.last_post_at),
         )
         for va in leaderboard
     ]
     return lines(
         heading("VA leaderboard"),
         note(
-            "From the ",
+            "The measures of the ",
             code("va_performance"),
-            " view. Engagement rate = engagement / views × 100; “≥ 10k” = share of posts "
-            "with at least 10,000 views.",
+            " view, over this report's posts. Engagement rate = engagement / views × 100; "
+            "“≥ 10k” = share of posts with at least 10,000 views.",
         ),
         table(columns, rows),
     )
 
 
+def accounts(rows_in: list[AccountStats]) -> Html:
+    """A VA's accounts, by total views."""
+    columns = [
+        text("Account"),
+        num("Posts"),
+        num("Views"),
+        num("Median views"),
+        num("Eng. rate"),
+        num("≥ 10k"),
+        text("First – last post (UTC)"),
+    ]
+    rows = [
+        row(
+            a.account,
+            cell(a.account),
+            cell(fmt_int(a.posts), "account.posts"),
+            cell(fmt_int(a.total_views), "account.total_views"),
+            cell(fmt_int(a.median_views), "account.median_views"),
+            cell(fmt_pct(a.engagement_rate, 2)),
+            cell(fmt_pct(a.pct_posts_10k)),
+            days(a.first_post_at, a.last_post_at),
+        )
+        for a in rows_in
+    ]
+    return lines(
+        heading("Accounts"),
+        note("The VA's accounts with posts in this report, by total views."),
+        table(columns, rows),
+    )
+
+
 def slide_counts(counts: list[SlideCount]) -> Html:
+    bars = [
+        Bar(c.slide_count, c.posts, c.median_views)
+        for c in counts
+        if c.slide_count is not None and c.median_views is not None
+    ]
+    unknown = [c for c in counts if c.slide_count is None]
+    no_views = sum(c.posts for c in counts if c.slide_count is not None and c.median_views is None)
+    left_out: list[object] = []
+    if unknown:
+        (u,) = unknown
+        left_out += [
+            " Not drawn: ",
+            cell(fmt_int(u.posts), "slides.unknown_posts"),
+            " posts whose export has no slide list (sources: ",
+            ", ".join(u.sources),
+            "), so their slide count is unknown, not 0.",
+        ]
+    if no_views:
+        left_out += [f" Not drawn: {fmt_int(no_views)} posts without a view count."]
     return lines(
         heading("Slide count and views"),
-        note("Median views of the posts with each number of slides."),
-        bar_chart(
-            [str(c.slide_count) for c in counts],
-            [c.median_views for c in counts],
-            [c.posts for c in counts],
-            "Median views by slide count",
-            "Slides per post (count)",
-            "Median views per post",
-            "Median views",
-        ),
+        note("Median views of the posts with each number of slides.", *left_out),
+        slide_count_chart(bars, "Median views by slide count"),
     )
 
 
@@ -158,22 +247,20 @@ def posting_hours(cells: list[HourCell]) -> Html:
     return lines(
         heading("When posts do well"),
         note(
-            "Median views by the UTC weekday and hour a post was created (the ",
-            code("posting_hours"),
-            " view).",
+            "Median views by the UTC weekday and hour a post was created. Colours are "
+            "classes on a log scale; a cell with few posts is a weak signal."
         ),
-        heatmap(
+        hours_chart(
             {(c.weekday, c.hour): (c.posts, c.median_views) for c in cells},
             "Median views by weekday and hour (UTC)",
         ),
     )
 
 
-def top_posts(posts: list[TopPost]) -> Html:
+def top_posts(posts: list[TopPost], per_va: bool = False) -> Html:
     columns = [
-        text("Post"),
-        text("Account"),
-        text("VA"),
+        text("Post, account"),
+        *([] if per_va else [text("VA")]),
         text("Created (UTC)"),
         num("Views"),
         num("Eng. rate"),
@@ -183,18 +270,21 @@ def top_posts(posts: list[TopPost]) -> Html:
     rows = [
         row(
             p.post_id,
-            tag("a", p.post_id, href=p.post_url, rel="noreferrer"),
-            cell(p.account),
-            cell(va_label(p.va_id, p.display_name)),
-            cell(fmt_ts(p.created_at)),
+            stack(link(p.post_id, p.post_url), p.account),
+            *([] if per_va else [long(va_label(p.va_id, p.display_name))]),
+            stack(fmt_ts(p.created_at.date()), p.created_at.strftime("%H:%M")),
             cell(fmt_int(p.views), "post.views"),
             cell(fmt_pct(p.engagement_rate, 2)),
-            cell(fmt_int(p.slide_count)),
+            cell(fmt_int(p.slide_count) if p.slide_count else MISSING),
             long(MISSING if p.hook_text is None else p.hook_text),
         )
         for p in posts
     ]
-    return lines(heading("Top posts"), table(columns, rows))
+    return lines(
+        heading("Top posts"),
+        note("The posts with the most views; “–” slides: the export has no slide list."),
+        table(columns, rows),
+    )
 
 
 def reused_slides(slides: list[ReusedSlide]) -> Html:
@@ -205,29 +295,29 @@ def reused_slides(slides: list[ReusedSlide]) -> Html:
         text("VAs"),
         num("Total views"),
         num("Max views"),
-        text("First use"),
-        text("Last use"),
+        text("First – last use (UTC)"),
     ]
     rows = [
         row(
             s.image_id,
-            code(s.image_id),
+            tag("code", s.image_id[:IMAGE_ID_CHARS] + "…", title=s.image_id),
             cell(fmt_int(s.posts), "slide.posts"),
             long(", ".join(s.account_list)),
-            cell(", ".join(s.va_list)),
+            long(", ".join(s.va_names)),
             cell(fmt_int(s.total_views), "slide.total_views"),
             cell(fmt_int(s.max_views)),
-            cell(fmt_ts(s.first_post_at.date() if s.first_post_at else None)),
-            cell(fmt_ts(s.last_post_at.date() if s.last_post_at else None)),
+            days(
+                s.first_post_at.date() if s.first_post_at else None,
+                s.last_post_at.date() if s.last_post_at else None,
+            ),
         )
         for s in slides
     ]
     return lines(
         heading("Top reused slides"),
         note(
-            "Slide images (by image id) used in more than one post (the ",
-            code("slide_reuse"),
-            " view), by number of posts.",
+            "Slide images (by image id) used in more than one of this report's posts, by "
+            "number of posts.",
         ),
         table(columns, rows),
     )
@@ -393,7 +483,7 @@ def ocr_coverage(h: Headline, per_va: list[OcrCoverage]) -> Html:
     rows = [
         row(
             r.va_id,
-            cell(va_label(r.va_id, r.display_name)),
+            long(va_label(r.va_id, r.display_name)),
             cell(fmt_int(r.posts)),
             cell(fmt_int(r.with_ocr), "ocr.with_ocr"),
             cell(fmt_int(r.with_text)),
@@ -417,6 +507,13 @@ def ocr_coverage(h: Headline, per_va: list[OcrCoverage]) -> Html:
     )
 
 
+def whole_warehouse(scope: Scope) -> Html:
+    """Said before the build's sections of a report limited to some dates."""
+    if not scope.has_dates:
+        return raw("")
+    return note("The sections below describe the whole build, not only the dates above.")
+
+
 def rejects(reasons: list[RejectReason]) -> Html:
     columns = [
         text("Input"),
@@ -431,7 +528,7 @@ def rejects(reasons: list[RejectReason]) -> Html:
             f"{r.input}/{r.entity}/{r.reason}",
             cell(r.input),
             cell(r.entity),
-            cell(r.reason),
+            long(r.reason),
             cell(fmt_int(r.records), "rejects.count"),
             long(r.source_file),
             long(r.message),
@@ -463,7 +560,7 @@ def latest_checks(run: CheckRun | None, checks: list[CheckResult]) -> Html:
         rows.append(
             row(
                 c.rule,
-                cell(c.rule),
+                long(c.rule),
                 cell(c.severity),
                 tag("span", "pass" if c.passed else "FAIL", class_=css),
                 cell(fmt_int(c.offending_rows), "check.offending_rows"),
@@ -479,46 +576,47 @@ def latest_checks(run: CheckRun | None, checks: list[CheckResult]) -> Html:
 
 
 def build_history(builds: list[BuildRun]) -> Html:
+    # Few columns, each a stack of counts: the table fits a printed page.
     columns = [
         text("Run"),
-        text("Started (UTC)"),
-        num("Seconds"),
-        text("Version"),
-        text("CSV"),
+        text("CSV file"),
         num("CSV records"),
-        num("Loaded"),
-        num("Duplicates"),
-        num("Rejected"),
         num("Slides"),
-        num("Slide rejects"),
         num("OCR records"),
-        num("OCR loaded"),
-        num("OCR rejects"),
         num("Warnings"),
     ]
     rows = [
         row(
             b.run_id,
-            code(b.run_id),
-            cell(fmt_ts(b.started_at)),
-            cell(fmt_float((b.finished_at - b.started_at).total_seconds(), 1)),
-            cell(b.tikdb_version),
+            stack(
+                code(b.run_id),
+                fmt_ts(b.started_at),
+                f"{fmt_float((b.finished_at - b.started_at).total_seconds(), 1)} s, "
+                f"tikdb {b.tikdb_version}",
+            ),
             long(b.csv_path),
-            cell(fmt_int(b.csv_records), "build.csv_records"),
-            cell(fmt_int(b.csv_loaded)),
-            cell(fmt_int(b.csv_duplicates)),
-            cell(fmt_int(b.csv_rejected)),
-            cell(fmt_int(b.slides_loaded)),
-            cell(fmt_int(b.slides_rejected)),
-            cell(fmt_int(b.ocr_records)),
-            cell(fmt_int(b.ocr_loaded)),
-            cell(fmt_int(b.ocr_rejected)),
+            stack(
+                tag("span", cell(fmt_int(b.csv_records), "build.csv_records"), " read"),
+                f"{fmt_int(b.csv_loaded)} loaded",
+                f"{fmt_int(b.csv_duplicates)} dup.",
+                f"{fmt_int(b.csv_rejected)} rej.",
+            ),
+            stack(f"{fmt_int(b.slides_loaded)} loaded", f"{fmt_int(b.slides_rejected)} rej."),
+            stack(
+                f"{fmt_int(b.ocr_records)} read",
+                f"{fmt_int(b.ocr_loaded)} loaded",
+                f"{fmt_int(b.ocr_rejected)} rej.",
+            ),
             cell(fmt_int(b.warnings)),
         )
         for b in builds
     ]
     return lines(
         heading("Build history"),
-        note("The latest builds from ", code("import_log"), "."),
+        note(
+            "The latest builds from ",
+            code("import_log"),
+            ": records read, loaded, duplicates (dup.) and rejected (rej.).",
+        ),
         table(columns, rows),
     )

@@ -57,6 +57,17 @@ def table(columns: Sequence[Column], rows: Sequence[Row]) -> Html:
     )
 
 
+def stack(*parts: object) -> Html:
+    """Values one under the other in one cell (a run's details, a build's counts), so a
+    table keeps few columns and fits a printed page."""
+    return tag("span", *(tag("span", p, class_="line") for p in parts), class_="stack")
+
+
+def link(text: object, href: str) -> Html:
+    """A link to href (a post's own URL, or a report file beside the page)."""
+    return tag("a", text, href=href, rel="noreferrer")
+
+
 def cell(value: object, metric: str | None = None) -> Html:
     """A value, and the name tests find it by when it is a metric."""
     return tag("span", value, data_metric=metric)
