@@ -29,6 +29,9 @@ VIEWS = (
     "slide_reuse",
     "va_performance",
 )
+# Analytics over time that a build from one CSV leaves empty: they need several
+# observations of a post (test_history_views.py and test_history_report.py fill them).
+NEED_HISTORY = ("outliers", "post_velocity", "repost_candidates")
 IMAGE = (
     "https://p16-sign.tiktokcdn-us.com/tos-useast5-i-photomode-tx/{image}~tplv-photomode-image.jpeg"
     "?dr=10375&x-expires=1758391200&x-signature={sig}%3D&t=4d5b0474&ps=13740610&shp=81f88b70"

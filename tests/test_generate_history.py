@@ -116,10 +116,26 @@ def test_a_second_run_replaces_its_own_exports_but_never_a_real_one(tmp_path):
     assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == before
 
 
+def test_a_window_keeps_only_the_recent_posts_in_each_export(tmp_path):
+    result = generate(
+        tmp_path, 1500, seed=3, snapshots=3, every=timedelta(days=5), window=timedelta(days=10)
+    )
+    for path in result.snapshots:
+        taken = list_snapshots(tmp_path / "snapshots")[result.snapshots.index(path)].observed_at
+        created = [
+            datetime.fromisoformat(f"{r['created_date']}T{r['created_time']}")
+            for r in read(path).values()
+        ]
+        oldest = taken.replace(tzinfo=None) - timedelta(days=10)
+        assert created and min(created) > oldest
+        assert min(created) < oldest + timedelta(days=1)  # the window is full, not shorter
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--every", "1d"], "Error: --every needs --snapshots K. Pass both, or neither.\n"),
+        (["--window", "9d"], "Error: --window needs --snapshots K. Pass both, or neither.\n"),
         (
             ["--snapshots", "2", "--every", "a week"],
             'Error: --every "a week" is not a duration. Pass a whole number of days, hours or '

@@ -67,6 +67,18 @@ def test_the_growth_section_shows_the_warehouses_numbers(db):
     assert metric(page, "candidate.times") == [f"{x:.1f}" for (x,) in candidates]
 
 
+def test_a_va_report_shows_the_growth_of_that_vas_posts(db):
+    va = query(db, "SELECT va_id FROM repost_candidates WHERE va_id IS NOT NULL LIMIT 1")[0][0]
+    page = growth_section(build_report(db, va=va))
+    mine = query(
+        db,
+        "SELECT outlier_score + 1 FROM outliers WHERE outlier_score IS NOT NULL AND va_id = ? "
+        "ORDER BY outlier_score DESC, post_id LIMIT 10",
+        [va],
+    )
+    assert mine and metric(page, "outlier.times") == [f"{x:.1f}" for (x,) in mine]
+
+
 def test_one_snapshot_says_growth_needs_several(tmp_path):
     csv_path = write_csv(tmp_path / "master.csv", [make_row(n) for n in range(1, 5)])
     db = build(BuildOptions(csv_path, None, tmp_path / "wh", threads=2)).db_path

@@ -112,7 +112,7 @@ def test_a_link_loop_as_the_csv_is_one_line(tmp_path):
 def test_a_csv_appended_to_after_the_scan_stops_the_build_with_the_true_cause(
     tmp_path, master, published, monkeypatch
 ):
-    from tikdb.pipeline import build as build_module
+    from tikdb.pipeline import parse as build_module  # where each CSV file is opened
 
     real = build_module.open_csv
 
@@ -130,7 +130,7 @@ def test_a_csv_appended_to_after_the_scan_stops_the_build_with_the_true_cause(
 
 
 def test_a_csv_rewritten_in_place_with_the_same_size_is_noticed(tmp_path, master, monkeypatch):
-    from tikdb.pipeline import build as build_module
+    from tikdb.pipeline import parse as build_module  # where each CSV file is opened
 
     real = build_module.open_csv
 

@@ -11,7 +11,16 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from conftest import VIEWS, make_row, ocr_record, query, slide_url, write_csv, write_ocr
+from conftest import (
+    NEED_HISTORY,
+    VIEWS,
+    make_row,
+    ocr_record,
+    query,
+    slide_url,
+    write_csv,
+    write_ocr,
+)
 from typer.testing import CliRunner
 
 from tikdb.cli import app
@@ -54,11 +63,6 @@ def duckdb_rows(db: Path, name: str) -> tuple[list[str], list[tuple]]:
 def canonical(rows) -> list[tuple]:
     """Rows as a sorted list (a multiset), so the comparison ignores row order."""
     return sorted((tuple(r) for r in rows), key=repr)
-
-
-# A build from one CSV observes each post once, long after it was posted: these views
-# need several observations to have rows.
-NEED_HISTORY = ("outliers", "post_velocity", "repost_candidates")
 
 
 @pytest.mark.parametrize("name", PUBLISHED_TABLES + VIEWS)

@@ -57,11 +57,19 @@ def test_the_quickstart_build_works_from_a_fresh_clone(tmp_path):
     installed = {line.split("==")[0].lower() for line in freeze.splitlines()}
     assert {"duckdb", "polars"} <= installed
     assert not {"pytest", "ruff", "hypothesis", "rust-just"} & installed
-    sample = clone / "data" / "raw" / "MASTER_TIKTOK_DATABASE.csv"
-    with sample.open(newline="", encoding="utf-8") as f:
-        records = sum(1 for _ in csv.DictReader(f))
+    # The sample is dated exports (data/raw/snapshots/): every post of any of them is
+    # loaded once, and every record of each is one observation.
+    exports = sorted((clone / "data" / "raw" / "snapshots").glob("MASTER_*.csv"))
+    assert len(exports) > 1
+    urls, records = set(), 0
+    for export in exports:
+        with export.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        urls |= {row["post_url"] for row in rows}
+        records += len(rows)
     db = clone / "data" / "warehouse" / "tikdb.duckdb"
-    assert query(db, "SELECT count(*) FROM posts") == [(records,)]
+    assert query(db, "SELECT count(*) FROM posts") == [(len(urls),)]
+    assert query(db, "SELECT count(*) FROM metrics_history") == [(records,)]
     assert query(db, "SELECT count(*) FROM rejects") == [(0,)]
     assert (clone / "data" / "warehouse" / "parquet" / "posts.parquet").is_file()
     # Build outputs stay out of git.

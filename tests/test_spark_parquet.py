@@ -16,7 +16,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import VIEWS, make_row, ocr_record, query, slide_url, write_csv, write_ocr
+from conftest import (
+    NEED_HISTORY,
+    VIEWS,
+    make_row,
+    ocr_record,
+    query,
+    slide_url,
+    write_csv,
+    write_ocr,
+)
 
 from tikdb.contract import PUBLISHED_TABLES
 from tikdb.pipeline.build import BuildOptions, build
@@ -174,7 +183,8 @@ def check_field(field: pa.Field, spark_type, where: str) -> set[str]:
 @pytest.mark.parametrize("name", PUBLISHED_TABLES + VIEWS)
 def test_spark_reads_every_file_exactly(spark, warehouse, name):
     expected = query(warehouse.db_path, f"SELECT * FROM {name}")
-    assert expected, f"{name} is empty; the test data should fill it"
+    if name not in NEED_HISTORY:
+        assert expected, f"{name} is empty; the test data should fill it"
     frame = spark.read.parquet(str(warehouse.out_dir / "parquet" / f"{name}.parquet"))
     got = [tuple(plain(v) for v in row) for row in frame.collect()]
     assert canonical(got) == canonical(expected)

@@ -214,7 +214,7 @@ def test_a_disk_that_fills_while_the_csv_is_converted_says_so(small_disk, master
         fill(small_disk)
         return real(csv, target)
 
-    monkeypatch.setattr("tikdb.pipeline.raw.write_records", fill_then_write)
+    monkeypatch.setattr("tikdb.pipeline.parse.write_records", fill_then_write)
     out = small_disk / "wh"
     result = runner.invoke(app, ["build", "--csv", str(master), "--out", str(out)])
     assert (result.exit_code, result.stderr) == (1, FULL.format(out=out))

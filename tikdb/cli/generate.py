@@ -31,18 +31,28 @@ def generate(
             help="With --snapshots: the time between two exports, e.g. 1d, 12h. [default: 1d]",
         ),
     ] = None,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DURATION",
+            help="With --snapshots: each export lists only the posts created in this long "
+            "before it, e.g. 40d (a scrape of recent posts). [default: every post]",
+        ),
+    ] = None,
 ) -> None:
     """Write a realistic generated dataset in the real export layout.
 
     Example: tikdb generate /tmp/sample --posts 45077 --snapshots 30 --every 1d
     """
-    if every is not None and snapshots is None:
-        raise fail("--every needs --snapshots K. Pass both, or neither.", 2)
+    for name, value in (("--every", every), ("--window", window)):
+        if value is not None and snapshots is None:
+            raise fail(f"{name} needs --snapshots K. Pass both, or neither.", 2)
     from tikdb.synthetic import generate as run_generate
     from tikdb.synthetic.history import parse_every
 
     interval = call(lambda: parse_every(every or "1d"))
-    result = call(lambda: run_generate(out_dir, posts, seed, snapshots or 0, interval))
+    recent = call(lambda: parse_every(window, "--window")) if window is not None else None
+    result = call(lambda: run_generate(out_dir, posts, seed, snapshots or 0, interval, recent))
     if snapshots:
         typer.echo(
             f"wrote {snapshots} snapshots of {result.posts} posts ({result.slides} slides), "

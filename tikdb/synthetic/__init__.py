@@ -78,6 +78,7 @@ def generate(
     seed: int = 0,
     snapshots: int = 0,
     every: timedelta = timedelta(days=1),
+    window: timedelta | None = None,
 ) -> GenerateResult:
     """Write a synthetic master CSV and OCR folder with ``posts`` posts into ``out_dir``.
 
@@ -88,7 +89,8 @@ def generate(
 
     With ``snapshots`` = K > 0, writes K dated exports ``every`` apart into
     ``out_dir/snapshots/`` instead of the one master CSV (see tikdb.synthetic.history),
-    with the OCR folder as usual.
+    with the OCR folder as usual; with ``window``, each export lists only the posts
+    created in that window before it.
 
     Raises ``ValueError`` if ``posts`` < 1, and ``InputError`` if ``out_dir`` cannot be
     written (a file in the way, no permission, no space) or holds an export or OCR folder
@@ -130,6 +132,7 @@ def generate(
                 deleted_at,
                 text_state,
                 seed,
+                window,
             )
             text_rng.setstate(text_state)
             for chunk in csv_chunks(p, slides, cast, sheet_text, text_rng):

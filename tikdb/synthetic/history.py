@@ -1,9 +1,10 @@
 """Exports with history: the same posts scraped again and again as their metrics grow.
 
-``generate_snapshots`` writes K dated exports of the master CSV into the snapshot store's
+``write_exports`` writes K dated exports of the master CSV into the snapshot store's
 layout (``snapshots/``, through the store's own writer, so each has its sidecar). Export k
 is taken at ``T_k``, the last one the day after the data's last day; it lists every post
-created by then, except the few deleted before it, with the metrics the post had then:
+created by then (or, with a ``window``, created in that window before it: a scrape of
+recent posts), except the few deleted before it, with the metrics the post had then:
 
     metric(age) = final metric x (1 - exp(-age / tau))
 
@@ -44,12 +45,12 @@ _EVERY = re.compile(r"([1-9][0-9]*)([dhm])")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 
-def parse_every(text: str) -> timedelta:
-    """``1d``, ``12h`` or ``30m``: the time between two exports."""
+def parse_every(text: str, option: str = "--every") -> timedelta:
+    """``1d``, ``12h`` or ``30m``: a duration given to ``option``."""
     match = _EVERY.fullmatch(text.strip())
     if match is None:
         raise InputError(
-            f'--every "{text}" is not a duration. Pass a whole number of days, hours or '
+            f'{option} "{text}" is not a duration. Pass a whole number of days, hours or '
             "minutes: 1d, 12h, 30m."
         )
     n, unit = int(match.group(1)), match.group(2)
@@ -100,6 +101,7 @@ def write_exports(
     deleted_at: np.ndarray,
     text_state: object,
     seed: int,
+    window: timedelta | None = None,
 ) -> list[store.Snapshot]:
     """Write one export per time into ``out_dir/snapshots/`` through the snapshot store.
 
@@ -113,7 +115,10 @@ def write_exports(
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".tmp-generate-") as tmp:
         temp = Path(tmp) / "export.csv"
         for k, at in enumerate(times):
-            visible = (p.epoch <= int(at.timestamp())) & (deleted_at > int(at.timestamp()))
+            now = int(at.timestamp())
+            visible = (p.epoch <= now) & (deleted_at > now)
+            if window is not None:
+                visible &= p.epoch > now - int(window.total_seconds())
             text_rng = random.Random()
             text_rng.setstate(text_state)
             lo = 0
