@@ -1056,7 +1056,7 @@ def test_ocr_video_id_with_leading_zeros_is_rejected_not_loaded_as_a_small_id(tm
 
 
 def test_ocr_numbers_out_of_range_are_record_rejects_not_a_crash(tmp_path):
-    db = ocr_case(tmp_path, "ocr_numbers_out_of_range")
+    db = ocr_case(tmp_path, "ocr_numbers_out_of_range", guards=ALL_REJECTS_PUBLISHED)
     assert ocr_counts(db) == (1, 0, 4, 0, 0, 4)
     carla = ocr_file("ocr_numbers_out_of_range", "Carla")
     got = [(r[1], r[2], r[4], r[5]) for r in ocr_rejects(db)]
@@ -1092,7 +1092,7 @@ def test_ocr_numbers_out_of_range_are_record_rejects_not_a_crash(tmp_path):
 
 
 def test_ocr_lone_surrogates_are_record_rejects_with_the_escape_in_the_raw_text(tmp_path):
-    db = ocr_case(tmp_path, "ocr_lone_surrogate")
+    db = ocr_case(tmp_path, "ocr_lone_surrogate", guards=ALL_REJECTS_PUBLISHED)
     assert ocr_counts(db) == (1, 0, 3, 1, 0, 2)
     carla = ocr_file("ocr_lone_surrogate", "Carla")
     got = [(r[1], r[2], r[4], r[5]) for r in ocr_rejects(db)]
@@ -1192,7 +1192,7 @@ def test_ocr_raw_text_over_the_cap_is_cut_and_the_message_says_so(tmp_path, monk
     broken = root / "by_va" / "Kent" / "ocr_posts.json"
     broken.parent.mkdir()
     broken.write_text("[" + '{"post_url": "x"}, ' * 10)
-    db = build_case(tmp_path, OCR_MASTER, root).db_path
+    db = build_case(tmp_path, OCR_MASTER, root, guards=ALL_REJECTS_PUBLISHED).db_path
     got = query(db, "SELECT entity, message, raw_text FROM rejects ORDER BY source_file")
     record_raw = json.dumps(ocr_record(make_row(99), "who"), ensure_ascii=False)
     assert got == [
