@@ -292,3 +292,14 @@ def test_keeping_no_build_is_an_input_error(tmp_path):
         build_posts(tmp_path, tmp_path / "wh", 3, keep=0)
     assert str(caught.value) == "--keep 0: keep at least 1 build (the published one)."
     assert not (tmp_path / "wh").exists()
+
+
+def test_run_ids_of_both_versions_sort_in_the_order_builds_started():
+    # Same second: the previous version's id (no fraction) started first. Compared as
+    # text, "." < "Z" would put the newer one first and prune or roll back the wrong build.
+    old = "20261130T215706Z-e1d9f4"
+    same_second = "20261130T215706.790210Z-102347"
+    earlier = "20261130T215705.999999Z-aaaaaa"
+    later_old = "20261130T215707Z-000000"
+    shuffled = [later_old, same_second, old, earlier]
+    assert sorted(shuffled, key=publish.run_order) == [earlier, old, same_second, later_old]

@@ -77,6 +77,20 @@ def is_run_id(text: str) -> bool:
     return RUN_ID.fullmatch(text) is not None
 
 
+def run_order(run_id: str) -> tuple[str, str]:
+    """Sort key putting run ids in the order their builds started.
+
+    The previous version's ids stop at the second (``…T215706Z-…``); today's carry
+    microseconds (``…T215706.790210Z-…``). Compared as plain text, "." sorts before "Z", so
+    a new build started in the same second as an old one would sort first; read the old
+    form as ``.000000``.
+    """
+    stamp, _, rest = run_id.partition("Z-")
+    if "." not in stamp:
+        stamp += ".000000"
+    return stamp, rest
+
+
 # --- what is tikdb's -------------------------------------------------------------------------
 
 
@@ -189,7 +203,7 @@ def kept_runs(out_dir: Path) -> list[str]:
         run_id = entry.name.removeprefix(VERSION_PREFIX)
         if entry.name.startswith(VERSION_PREFIX) and is_run_id(run_id) and _marked(entry, run_id):
             runs.append(run_id)
-    return sorted(runs)
+    return sorted(runs, key=run_order)
 
 
 def adopt_current(out_dir: Path) -> None:

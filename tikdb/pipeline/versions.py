@@ -107,7 +107,7 @@ def rollback(out_dir: Path, run_id: str | None = None) -> Rollback:
 
 
 def _previous(out_dir: Path, runs: list[str], current: str) -> str:
-    older = [run_id for run_id in runs if run_id < current]
+    older = [r for r in runs if publish.run_order(r) < publish.run_order(current)]
     if not older:
         raise InputError(
             f"{out_dir}: no build older than the published {current} is kept, so there is "
