@@ -7,7 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tikdb.errors import InputError
@@ -201,4 +201,8 @@ def test_every_form_of_another_id_disagrees(video_id, distance):
 def test_a_19_digit_text_agrees_only_if_it_is_the_id_or_its_double(video_id, offset):
     url_id = str(video_id)
     text = str(video_id + offset)
+    # A text ending in zeros (<= 17 significant digits) may be a rounded display of the id,
+    # which the rule accepts on purpose (see the table test above); this property is about
+    # texts carrying 18 or more significant digits.
+    assume(len(Decimal(text).normalize().as_tuple().digits) >= 18)
     assert sheet_values.id_agrees(text, url_id) is (Decimal(text) == Decimal(float(video_id)))
