@@ -34,3 +34,8 @@ sample:
 # Benchmark build/check against the floor; writes benchmarks/results.md (takes minutes).
 bench *ARGS:
     uv run --dev python benchmarks/bench.py {{ARGS}}
+
+# Benchmark builds from snapshot history (cold, and one export added to a warm cache);
+# writes benchmarks/results-history.md (takes a quarter of an hour with the 1M case).
+bench-history *ARGS:
+    uv run --dev python benchmarks/history.py {{ARGS}}

@@ -260,44 +260,50 @@ def render(h: dict, big: dict | None, args: argparse.Namespace, started: datetim
         ),
     ]
     if big:
-        n = len(big["exports"])
-        lines += [
-            "",
-            f"## {n} exports of {args.big_posts:,} posts",
-            "",
-            f"`tikdb generate --posts {args.big_posts} --snapshots {n} --seed {args.seed}` "
-            f"({big['csv_bytes'] / 2**30:.1f} GB of CSV); one run each:",
-            "",
-            _table(
-                ["build", "seconds", "× single", "peak memory"],
-                [
-                    [
-                        "single export (`--csv` the newest)",
-                        f"{big['single'].seconds:.1f}",
-                        "1.00",
-                        f"{big['single'].peak_kb / 1024:,.0f} MB",
-                    ],
-                    [
-                        f"cold, {n} exports",
-                        f"{big['cold'].seconds:.1f}",
-                        f"{big['cold'].seconds / big['single'].seconds:.2f}",
-                        f"{big['cold'].peak_kb / 1024:,.0f} MB",
-                    ],
-                    [
-                        f"again, {n} exports all cached",
-                        f"{big['warm'].seconds:.1f}",
-                        f"{big['warm'].seconds / big['single'].seconds:.2f}",
-                        f"{big['warm'].peak_kb / 1024:,.0f} MB",
-                    ],
-                ],
-                right=(1, 2, 3),
-            ),
-            "",
-            "Phases of the cold build (seconds): "
-            + ", ".join(f"{name} {s:.1f}" for name, s in big["phases"])
-            + ".",
-        ]
+        lines += render_big(big, args)
     return "\n".join(lines) + "\n"
+
+
+def render_big(big: dict, args: argparse.Namespace) -> list[str]:
+    """The section of the big measurement (its lines)."""
+    n = len(big["exports"])
+    lines = [
+        "",
+        f"## {n} exports of {args.big_posts:,} posts",
+        "",
+        f"`tikdb generate --posts {args.big_posts} --snapshots {n} --seed {args.seed}` "
+        f"({big['csv_bytes'] / 2**30:.1f} GB of CSV); one run each:",
+        "",
+        _table(
+            ["build", "seconds", "× single", "peak memory"],
+            [
+                [
+                    "single export (`--csv` the newest)",
+                    f"{big['single'].seconds:.1f}",
+                    "1.00",
+                    f"{big['single'].peak_kb / 1024:,.0f} MB",
+                ],
+                [
+                    f"cold, {n} exports",
+                    f"{big['cold'].seconds:.1f}",
+                    f"{big['cold'].seconds / big['single'].seconds:.2f}",
+                    f"{big['cold'].peak_kb / 1024:,.0f} MB",
+                ],
+                [
+                    f"again, {n} exports all cached",
+                    f"{big['warm'].seconds:.1f}",
+                    f"{big['warm'].seconds / big['single'].seconds:.2f}",
+                    f"{big['warm'].peak_kb / 1024:,.0f} MB",
+                ],
+            ],
+            right=(1, 2, 3),
+        ),
+        "",
+        "Phases of the cold build (seconds): "
+        + ", ".join(f"{name} {s:.1f}" for name, s in big["phases"])
+        + ".",
+    ]
+    return lines
 
 
 def records_in(path: Path) -> int:
@@ -315,6 +321,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--big-posts", type=int, default=1_000_000)
     parser.add_argument("--big-snapshots", type=int, default=10)
     parser.add_argument("--no-big", action="store_true", help="Skip the big measurement.")
+    parser.add_argument(
+        "--big-only",
+        action="store_true",
+        help="Only the big measurement, appended to --out (written by an earlier run).",
+    )
     parser.add_argument("--data-dir", type=Path, default=BENCH_DIR / ".data")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results-history.md")
     return parser.parse_args(argv)
@@ -324,7 +335,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = datetime.now(UTC)
     args.data_dir.mkdir(parents=True, exist_ok=True)
+    if args.big_only:
+        earlier = args.out.read_text(encoding="utf-8").split("\n## ", 1)
+        kept = [earlier[0]] + [
+            part for part in earlier[1].split("\n## ") if "exports of" not in part.split("\n")[0]
+        ]
+        text = "\n## ".join(kept).rstrip("\n") + "\n\n"
+        write_atomically(args.out, text + "\n".join(render_big(bench_big(args), args)) + "\n")
+        return 0
     history = bench_history(args)
+    # Written now and again after the big measurement, which takes much longer.
+    write_atomically(args.out, render(history, None, args, started))
     big = None if args.no_big else bench_big(args)
     write_atomically(args.out, render(history, big, args, started))
     log(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")

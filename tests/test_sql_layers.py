@@ -1,8 +1,10 @@
-"""The SQL reads only its own or lower layers: raw < staging < main < views.
+"""The SQL reads only its own or lower layers: raw < parse < staging < main < views.
 
 staging is built before main and dropped before publishing, so a staging model reading
 main would run before what it reads (or race it); a view or check reading raw or
 staging would break on a published warehouse, where those schemas no longer exist.
+parse runs once per snapshot, on that file's raw tables alone, and its result is
+cached: it may read nothing the build makes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from tikdb.engine.sqlfiles import sql_dir
 
 # sql/<folder>/ -> the schemas its files may read.
 MAY_READ = {
+    "parse": {"raw", "parse"},
     "staging": {"raw", "staging"},
     "main": {"raw", "staging", "main"},
     "views": {"main"},  # the views live in main too

@@ -4,9 +4,10 @@
 -- never the URL; slides are never de-duplicated. Parts that are not URLs are rejects
 -- (staging.slide_rejects).
 WITH lists AS (
-    SELECT post_id, tikdb_slide_parts(slides) AS parts
-    FROM staging.latest_rows
-    WHERE slides <> ''
+    SELECT rows.post_id, tikdb_slide_parts(rows.slides) AS parts
+    FROM raw.snapshot_rows AS rows
+    SEMI JOIN staging.latest_rows AS latest USING (snapshot_no, record_no)
+    WHERE rows.slides <> ''
 ),
 
 parts AS (

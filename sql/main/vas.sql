@@ -2,9 +2,10 @@
 -- spelling used on most posts (in their latest rows) (ties: a spelling that is not all capitals, then the
 -- alphabetically first).
 WITH spellings AS (
-    SELECT va_id, tikdb_trim(va_raw) AS spelling, count(*) AS n
-    FROM staging.latest_rows
-    WHERE va_id IS NOT NULL
+    SELECT rows.va_id, tikdb_trim(rows.va_raw) AS spelling, count(*) AS n
+    FROM raw.snapshot_rows AS rows
+    SEMI JOIN staging.latest_rows AS latest USING (snapshot_no, record_no)
+    WHERE rows.va_id IS NOT NULL
     GROUP BY ALL
 ),
 

@@ -22,7 +22,11 @@ loaded AS (
         (SELECT count(*) FROM main.post_ocr) AS rows_post_ocr,
         -- Counted from the slide lists themselves, so the accounting check compares it
         -- with what main.slides and the slide rejects actually hold.
-        (SELECT coalesce(sum(slide_part_count), 0) FROM staging.latest_rows) AS slide_parts
+        (
+            SELECT coalesce(sum(rows.slide_part_count), 0)
+            FROM raw.snapshot_rows AS rows
+            SEMI JOIN staging.latest_rows AS latest USING (snapshot_no, record_no)
+        ) AS slide_parts
 )
 
 INSERT INTO main.import_log BY NAME

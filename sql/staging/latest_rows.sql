@@ -1,7 +1,9 @@
--- One row per post: its row in the latest snapshot that loaded it (the one with the
--- latest observed_at), with when it was first and last seen and in how many snapshots.
--- A post missing from later snapshots keeps its last row; its last_seen_at says when.
--- The latest rows are found on a narrow projection first, then read back whole.
+-- One row per post: where its latest observation is (the row `record_no` of the snapshot
+-- `snapshot_no` with the latest observed_at that loaded it), with when it was first and
+-- last seen and in how many snapshots. A post missing from later snapshots keeps its
+-- last row; its last_seen_at says when. Only the keys: the models read the rows
+-- themselves from the parsed files (raw.snapshot_rows), streaming, since at 1M posts
+-- they hold more text than a build keeps in memory.
 WITH observations AS (
     SELECT rows.post_id, rows.snapshot_no, rows.record_no, snapshots.observed_at
     FROM raw.snapshot_rows AS rows
@@ -22,13 +24,10 @@ latest AS (
 )
 
 SELECT
-    rows.*,
-    snapshots.snapshot,
-    snapshots.path AS source_file,
-    latest.first_seen_at,
-    latest.last_seen_at,
-    latest.observations
-FROM raw.snapshot_rows AS rows
-JOIN latest
-    ON rows.snapshot_no = latest.row_at.snapshot_no AND rows.record_no = latest.row_at.record_no
-JOIN raw.snapshots AS snapshots USING (snapshot_no)
+    post_id,
+    row_at.snapshot_no,
+    row_at.record_no,
+    first_seen_at,
+    last_seen_at,
+    observations
+FROM latest

@@ -3,17 +3,24 @@
 WITH parts AS (
     SELECT
         post_id,
-        source_file,
+        snapshot_no,
         line,
         generate_subscripts(parts, 1) AS slide_index,
         unnest(parts) AS part
     FROM (
-        SELECT post_id, source_file, line, tikdb_slide_parts(slides) AS parts
-        FROM staging.latest_rows
-        WHERE NOT slide_list_clean
+        SELECT rows.post_id, rows.snapshot_no, rows.line, tikdb_slide_parts(rows.slides) AS parts
+        FROM raw.snapshot_rows AS rows
+        SEMI JOIN staging.latest_rows AS latest USING (snapshot_no, record_no)
+        WHERE NOT rows.slide_list_clean
     )
 )
 
-SELECT post_id, source_file, line, CAST(slide_index AS INTEGER) AS slide_index, part
+SELECT
+    parts.post_id,
+    snapshots.path AS source_file,
+    parts.line,
+    CAST(parts.slide_index AS INTEGER) AS slide_index,
+    parts.part
 FROM parts
-WHERE NOT tikdb_is_url(part)
+JOIN raw.snapshots AS snapshots USING (snapshot_no)
+WHERE NOT tikdb_is_url(parts.part)
