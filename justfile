@@ -36,6 +36,6 @@ bench *ARGS:
     uv run --dev python benchmarks/bench.py {{ARGS}}
 
 # Benchmark builds from snapshot history (cold, and one export added to a warm cache);
-# writes benchmarks/results-history.md (takes a quarter of an hour with the 1M case).
+# writes its section of benchmarks/results.md (takes a quarter of an hour with the 1M case).
 bench-history *ARGS:
     uv run --dev python benchmarks/history.py {{ARGS}}

@@ -671,6 +671,39 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+# The other benchmarks (exports, history) write their own sections of results.md between
+# <!-- NAME:start --> and <!-- NAME:end --> lines; a run of any one keeps the others'.
+SECTION = re.compile(r"<!-- ([\w-]+):start -->\n.*?<!-- \1:end -->", re.DOTALL)
+
+
+def marked_sections(text: str) -> list[str]:
+    """The marked sections of a results file, in order, markers included."""
+    return [m.group(0) for m in SECTION.finditer(text)]
+
+
+def section_body(path: Path, name: str) -> str | None:
+    """The text between a section's markers in ``path``; None when it has none."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    for section in marked_sections(text):
+        if section.startswith(f"<!-- {name}:start -->\n"):
+            return section.split("\n", 1)[1].rsplit("\n", 1)[0]
+    return None
+
+
+def splice(path: Path, name: str, body: str) -> None:
+    """Put ``body`` in ``path`` as the section ``name``: in place of the old one, or at the
+    end when there is none."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    new = f"{start}\n{body.strip(chr(10))}\n{end}"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    old = next((s for s in marked_sections(text) if s.startswith(start + "\n")), None)
+    if old is not None:
+        text = text.replace(old, new, 1)
+    else:
+        text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + new + "\n"
+    write_atomically(path, text)
+
+
 # --- command line -----------------------------------------------------------------------
 
 
@@ -761,7 +794,11 @@ def main(argv: list[str] | None = None) -> int:
                 results[posts] = bench_size(dataset, args, work)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
-            write_atomically(args.out, render(results, args, started))
+            others = (
+                marked_sections(args.out.read_text(encoding="utf-8")) if args.out.exists() else []
+            )
+            text = "\n\n".join([render(results, args, started).rstrip("\n"), *others]) + "\n"
+            write_atomically(args.out, text)
     except BenchError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

@@ -29,9 +29,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import splice
+
 BENCH_DIR = Path(__file__).resolve().parent
 TIKDB = Path(sys.executable).parent / "tikdb"
-START, END = "<!-- export-bench:start -->", "<!-- export-bench:end -->"
 
 
 # Children cache compiled bytecode, as an installed tikdb does: without it every process
@@ -111,7 +112,6 @@ def measure(
 def section(results: dict[int, list[tuple]], runs: int, file_runs: int, started: datetime) -> str:
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     lines = [
-        START,
         "## Exports (`tikdb export`)",
         "",
         f"Written by `benchmarks/export_bench.py` (started {started:%Y-%m-%d %H:%M} UTC, "
@@ -131,7 +131,6 @@ def section(results: dict[int, list[tuple]], runs: int, file_runs: int, started:
         ]
         lines += [f"| {s} | {m:.2f} | {lo:.2f}–{hi:.2f} | {mb:,.0f} |" for s, m, lo, hi, mb in rows]
         lines.append("")
-    lines.append(END)
     return "\n".join(lines)
 
 
@@ -151,13 +150,8 @@ def main() -> None:
             int(n): measure(int(n), args.seed, args.runs, args.file_runs, args.data_dir, Path(work))
             for n in args.sizes.split(",")
         }
-    text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
     new = section(results, args.runs, args.file_runs, started)
-    if START in text and END in text:
-        text = text[: text.index(START)] + new + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + new + "\n"
-    args.out.write_text(text, encoding="utf-8")
+    splice(args.out, "export-bench", new)
     print(new)
 
 

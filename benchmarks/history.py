@@ -2,7 +2,7 @@
 
     uv run python benchmarks/history.py [--posts 45077] [--snapshots 30] [--runs 3]
                                         [--big-posts 1000000] [--big-snapshots 10] [--no-big]
-                                        [--out benchmarks/results-history.md]
+                                        [--out benchmarks/results.md]
 
 Generates ``--snapshots`` + 1 daily exports of ``--posts`` posts with
 ``tikdb generate --snapshots`` (cached under ``benchmarks/.data/``), then times whole
@@ -16,7 +16,8 @@ Generates ``--snapshots`` + 1 daily exports of ``--posts`` posts with
   cache back to K entries.
 
 Then the same cold build for ``--big-snapshots`` exports of ``--big-posts`` posts, once.
-Peak memory is each child's own ``ru_maxrss`` (see bench.py). Results go to ``--out``.
+Peak memory is each child's own ``ru_maxrss`` (see bench.py). The results are the
+"history-bench" section of ``--out`` (the rest of the file is kept).
 """
 
 from __future__ import annotations
@@ -41,9 +42,12 @@ from bench import (
     machine,
     run_child,
     run_phases,
+    section_body,
+    splice,
     versions,
-    write_atomically,
 )
+
+SECTION_NAME = "history-bench"  # its section of results.md
 
 TARGET_COLD = 30.0  # cold build of 30 exports <= 30 x a single-export build
 TARGET_WARM = 2.0  # adding a 31st export with the cache warm <= 2 x a single-export build
@@ -169,7 +173,7 @@ def render(h: dict, big: dict | None, args: argparse.Namespace, started: datetim
     single, cold, warm = median(h["single"]), median(h["cold"]), median(h["warm"])
     k = args.snapshots
     lines = [
-        "# Builds from snapshot history",
+        "## Builds from snapshot history (issue 12)",
         "",
         f"Measured {started:%Y-%m-%d %H:%M} UTC by `uv run python benchmarks/history.py` "
         f"({git_state()}); medians of {args.runs} runs. Machine: "
@@ -212,7 +216,7 @@ def render(h: dict, big: dict | None, args: argparse.Namespace, started: datetim
             right=(1, 3, 4),
         ),
         "",
-        "## Targets",
+        "### Targets",
         "",
         _table(
             ["target", "measured", "status"],
@@ -235,7 +239,7 @@ def render(h: dict, big: dict | None, args: argparse.Namespace, started: datetim
             ],
         ),
         "",
-        "## Where the time goes",
+        "### Where the time goes",
         "",
         "Phases of one more run of each, with `--verbose` (seconds):",
         "",
@@ -269,7 +273,7 @@ def render_big(big: dict, args: argparse.Namespace) -> list[str]:
     n = len(big["exports"])
     lines = [
         "",
-        f"## {n} exports of {args.big_posts:,} posts",
+        f"### {n} exports of {args.big_posts:,} posts",
         "",
         f"`tikdb generate --posts {args.big_posts} --snapshots {n} --seed {args.seed}` "
         f"({big['csv_bytes'] / 2**30:.1f} GB of CSV); one run each:",
@@ -327,7 +331,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="Only the big measurement, appended to --out (written by an earlier run).",
     )
     parser.add_argument("--data-dir", type=Path, default=BENCH_DIR / ".data")
-    parser.add_argument("--out", type=Path, default=BENCH_DIR / "results-history.md")
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.md")
     return parser.parse_args(argv)
 
 
@@ -336,18 +340,22 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     args.data_dir.mkdir(parents=True, exist_ok=True)
     if args.big_only:
-        earlier = args.out.read_text(encoding="utf-8").split("\n## ", 1)
-        kept = [earlier[0]] + [
-            part for part in earlier[1].split("\n## ") if "exports of" not in part.split("\n")[0]
+        earlier = section_body(args.out, SECTION_NAME)
+        if earlier is None:
+            print(f"Error: {args.out} has no history section; run without --big-only first.")
+            return 2
+        # Keep everything but an earlier big measurement (the last ### subsection).
+        kept = [
+            part for part in earlier.split("\n### ") if " exports of " not in part.split("\n")[0]
         ]
-        text = "\n## ".join(kept).rstrip("\n") + "\n\n"
-        write_atomically(args.out, text + "\n".join(render_big(bench_big(args), args)) + "\n")
+        text = "\n### ".join(kept).rstrip("\n") + "\n"
+        splice(args.out, SECTION_NAME, text + "\n".join(render_big(bench_big(args), args)))
         return 0
     history = bench_history(args)
     # Written now and again after the big measurement, which takes much longer.
-    write_atomically(args.out, render(history, None, args, started))
+    splice(args.out, SECTION_NAME, render(history, None, args, started))
     big = None if args.no_big else bench_big(args)
-    write_atomically(args.out, render(history, big, args, started))
+    splice(args.out, SECTION_NAME, render(history, big, args, started))
     log(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
 
