@@ -59,11 +59,12 @@ def fail(message: str, exit_code: int) -> typer.Exit:
     return typer.Exit(exit_code)
 
 
-def call(fn: Callable[[], T]) -> T:
+def call(fn: Callable[[], T], interrupted: Callable[[], str] | None = None) -> T:
     """Run fn; turn expected failures into one line on stderr and their exit code.
 
     A failure that carries a report for the command to print first (failed checks) is
-    re-raised for the command to handle.
+    re-raised for the command to handle. On Ctrl-C the line is ``interrupted()``, which
+    says what the interruption left behind, or just "interrupted." without it.
     """
     from tikdb.engine.checks import ChecksFailedError
 
@@ -74,4 +75,4 @@ def call(fn: Callable[[], T]) -> T:
     except TikdbError as exc:
         raise fail(str(exc), exc.exit_code) from None
     except KeyboardInterrupt:
-        raise fail("interrupted; nothing was published.", 1) from None
+        raise fail(interrupted() if interrupted else "interrupted.", 1) from None

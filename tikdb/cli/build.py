@@ -160,6 +160,7 @@ def build(
     from tikdb.pipeline.build import build as run_build
     from tikdb.pipeline.guards import PublishGuards
     from tikdb.pipeline.inputs import choose_inputs
+    from tikdb.pipeline.publish import current_run
 
     inputs = call(lambda: choose_inputs(csv, snapshots, ocr))
     options = BuildOptions(
@@ -183,6 +184,15 @@ def build(
         stderr.print(Text(f"  {name}: {seconds:.2f}s"))
 
     steps = step if verbose else None
+    published_before = current_run(out)
+
+    def interrupted() -> str:
+        # Ctrl-C can land after the swap (while old builds are pruned): say what is live.
+        now = current_run(out)
+        if now != published_before:
+            return f"interrupted after build {now} was published; it stays published."
+        return "interrupted; nothing was published."
+
     try:
         if stderr.is_terminal:
             with stderr.status("Starting…") as status:
@@ -191,11 +201,13 @@ def build(
                     status.update(Text(f"{phase.capitalize()}…"))
                     stderr.print(Text(f"  {phase}", style="dim"))
 
-                result = call(lambda: run_build(options, progress, steps))
+                result = call(lambda: run_build(options, progress, steps), interrupted)
         elif verbose:
-            result = call(lambda: run_build(options, lambda p: stderr.print(Text(p)), steps))
+            result = call(
+                lambda: run_build(options, lambda p: stderr.print(Text(p)), steps), interrupted
+            )
         else:
-            result = call(lambda: run_build(options))
+            result = call(lambda: run_build(options), interrupted)
     except ChecksFailedError as failed:
         print_check_report(failed.report, rich=stdout.is_terminal, only_failures=True)
         raise fail(f"{out}: {failed}", 1) from None
@@ -263,7 +275,13 @@ def _export_after_build(db: Path) -> None:
     from tikdb.cli.export import print_iceberg_report
     from tikdb.outputs.export.iceberg import export_from_config
 
-    data = call(lambda: read_toml(config))
-    report = call(lambda: export_from_config(data, db))
+    def interrupted() -> str:
+        return (
+            "interrupted during the Iceberg export of tikdb.toml; the build is published. "
+            "Run tikdb export --format iceberg to export it."
+        )
+
+    data = call(lambda: read_toml(config), interrupted)
+    report = call(lambda: export_from_config(data, db), interrupted)
     if report is not None:
         print_iceberg_report(report)
