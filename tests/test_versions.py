@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from conftest import make_row, query, write_csv
@@ -303,3 +304,23 @@ def test_run_ids_of_both_versions_sort_in_the_order_builds_started():
     later_old = "20261130T215707Z-000000"
     shuffled = [later_old, same_second, old, earlier]
     assert sorted(shuffled, key=publish.run_order) == [earlier, old, same_second, later_old]
+
+
+def test_check_and_report_refuse_a_warehouse_an_earlier_tikdb_built(tmp_path):
+    # The previous version published no snapshots, metrics_history or growth views; its
+    # check rules and report sections would fail on a catalog error naming a rule file.
+    out = tmp_path / "wh"
+    build_posts(tmp_path, out, 3)
+    db = out / "tikdb.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("DROP TABLE metrics_history")
+        con.execute("DROP TABLE post_growth")
+    expected = (
+        f"Error: {db}: built by an earlier tikdb, it has no metrics_history, post_growth. "
+        "Rebuild it with `tikdb build`, then try again.\n"
+    )
+    checked = runner.invoke(app, ["check", "--db", str(db)])
+    assert (checked.exit_code, checked.stderr) == (2, expected)
+    reported = runner.invoke(app, ["report", "--db", str(db), "--out", str(tmp_path / "r.html")])
+    assert (reported.exit_code, reported.stderr) == (2, expected)
+    assert not (tmp_path / "r.html").exists()

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import duckdb
 
+from tikdb.contract import PUBLISHED_TABLES
 from tikdb.engine.checks import CheckReport, CheckSettings, load_rules, run_rules
 from tikdb.engine.checksums import NOTHING_PUBLISHED, file_digests
 from tikdb.engine.checksums import RULE as CHECKSUM_RULE
-from tikdb.engine.sqlfiles import sql_string
+from tikdb.engine.sqlfiles import sql_dir, sql_string
 from tikdb.errors import InputError, QueryError, TikdbError, one_line
 from tikdb.sources.files import file_kind, require_utf8_path
 
@@ -213,6 +214,24 @@ def _require_safe_mode(executable: str) -> None:
         )
 
 
+def require_current_warehouse(con: duckdb.DuckDBPyConnection, db: Path) -> None:
+    """Refuse a warehouse built by an earlier tikdb: one that lacks a table or analytics
+    view this version publishes, which its check rules and report sections read."""
+    expected = [*PUBLISHED_TABLES, *sorted(p.stem for p in (sql_dir() / "views").glob("*.sql"))]
+    present = {
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+    }
+    missing = [name for name in expected if name not in present]
+    if missing:
+        raise InputError(
+            f"{db}: built by an earlier tikdb, it has no {', '.join(missing)}. Rebuild it "
+            "with `tikdb build`, then try again."
+        )
+
+
 def check_published(
     db: Path, select: str | None = None, settings: CheckSettings | None = None
 ) -> CheckReport:
@@ -224,6 +243,7 @@ def check_published(
     rules = load_rules(select)
     con = connect_read_only(db)
     try:
+        require_current_warehouse(con, db)
         digests = file_digests(db) if any(r.name == CHECKSUM_RULE for r in rules) else None
         return run_rules(con, rules, settings, digests=digests or NOTHING_PUBLISHED)
     finally:

@@ -27,11 +27,11 @@ from typing import TypeVar
 
 import duckdb
 
-from tikdb.errors import NO_SPACE, DiskFullError, InputError, TikdbError, is_disk_full, one_line
+from tikdb.errors import NO_SPACE, DiskFullError, InputError, TikdbError, is_disk_full
 from tikdb.outputs.report.data import Scope, collect, define_scope, list_vas
 from tikdb.outputs.report.page import render, render_index
 from tikdb.outputs.report.vas import find_va, report_file_name
-from tikdb.outputs.warehouse import connect_read_only
+from tikdb.outputs.warehouse import connect_read_only, require_current_warehouse
 
 __all__ = ["build_report", "default_report_path", "write_per_va", "write_report"]
 
@@ -43,14 +43,9 @@ def _read(db: Path, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     """fn run on the warehouse at db, opened read-only, with report_posts() defined."""
     con = connect_read_only(Path(db))
     try:
-        try:
-            define_scope(con)
-            return fn(con)
-        except duckdb.CatalogException as exc:
-            raise TikdbError(
-                f"{db}: {one_line(exc)} The warehouse predates the analytics views; "
-                "rebuild it with `tikdb build`."
-            ) from exc
+        require_current_warehouse(con, Path(db))
+        define_scope(con)
+        return fn(con)
     finally:
         con.close()
 
