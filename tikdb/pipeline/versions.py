@@ -59,10 +59,12 @@ def history(out_dir: Path) -> History:
     """The kept builds of a warehouse directory, newest first, and its publish log."""
     out_dir = Path(out_dir)
     published = _require_warehouse(out_dir)
-    builds = [
-        _describe(out_dir, run_id, run_id == published)
-        for run_id in reversed(publish.kept_runs(out_dir))
-    ]
+    runs = publish.kept_runs(out_dir)
+    if published not in runs:
+        # An earlier tikdb marked no build; its published one is adopted (marked) by the
+        # next build or rollback, which history, being read-only, does not do.
+        runs = sorted([*runs, published], key=publish.run_order)
+    builds = [_describe(out_dir, run_id, run_id == published) for run_id in reversed(runs)]
     return History(out_dir, builds, publish.read_log(out_dir))
 
 
