@@ -104,16 +104,18 @@ def test_a_second_run_replaces_its_own_exports_but_never_a_real_one(tmp_path):
     assert sorted(p.name for p in (tmp_path / "snapshots").glob("*.csv")) == sorted(
         p.name for p in second.snapshots
     )
+    # A folder of real exports (pull refuses to put one among generated snapshots).
+    mine = tmp_path / "mine"
     real = write_csv(tmp_path / "real.csv", [make_row(1)])
-    added = add_file(real, tmp_path / "snapshots", LAST_EXPORT - timedelta(days=30)).snapshot
-    before = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
-    result = runner.invoke(app, ["generate", str(tmp_path), "--posts", "200", "--snapshots", "2"])
+    added = add_file(real, mine / "snapshots", LAST_EXPORT - timedelta(days=30)).snapshot
+    before = sorted(p.name for p in (mine / "snapshots").iterdir())
+    result = runner.invoke(app, ["generate", str(mine), "--posts", "200", "--snapshots", "2"])
     assert result.exit_code == 2
     assert result.stderr == (
-        f"Error: {tmp_path / 'snapshots'}: holds snapshots tikdb generate did not write "
+        f"Error: {mine / 'snapshots'}: holds snapshots tikdb generate did not write "
         f"({added.path.name}); nothing was changed. Generate into another folder.\n"
     )
-    assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == before
+    assert sorted(p.name for p in (mine / "snapshots").iterdir()) == before
 
 
 def test_a_window_keeps_only_the_recent_posts_in_each_export(tmp_path):

@@ -41,6 +41,11 @@ DEFAULT_RAW = Path("data/raw")
 DEFAULT_CSV = DEFAULT_RAW / CSV_NAME
 DEFAULT_OCR = DEFAULT_RAW / OCR_DIR_NAME
 DEFAULT_OUT = Path("data/warehouse")
+# tikdb generate marks what it writes, so that generated data (the shipped sample) is never
+# overwritten by it unasked, nor mixed into a build of real exports: a folder it wrote holds
+# this file, and each snapshot it wrote says {"generated": GENERATED_ORIGIN} in its sidecar.
+GENERATED_MARKER = ".tikdb-generated"
+GENERATED_ORIGIN = "tikdb generate"
 
 # Inside a warehouse directory.
 DB_NAME = "tikdb.duckdb"

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
-from tikdb.contract import DEFAULT_OCR
+from tikdb.contract import DEFAULT_OCR, DEFAULT_RAW, GENERATED_MARKER
 from tikdb.errors import InputError
 from tikdb.pipeline.build import input_paths
 from tikdb.pipeline.raw import SnapshotFile
-from tikdb.sources.snapshots import DEFAULT_SNAPSHOTS, list_snapshots
+from tikdb.sources.snapshots import DEFAULT_SNAPSHOTS, Snapshot, is_generated, list_snapshots
+from tikdb.terminal import safe_text
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,15 @@ def choose_inputs(
     """
     if csv_path is None:
         folder = Path(snapshots_dir) if snapshots_dir is not None else DEFAULT_SNAPSHOTS
-        files = snapshot_files(folder)
-        if files:
+        listed = list_snapshots(folder, verify=False)
+        if listed:
+            generated = sum(1 for s in listed if is_generated(s))
+            _require_one_kind(folder, generated, len(listed))
             if ocr_dir is None and _same(folder, DEFAULT_SNAPSHOTS) and DEFAULT_OCR.is_dir():
+                if not generated:
+                    _require_real_default_ocr()
                 ocr_dir = DEFAULT_OCR
-            return Inputs(None, ocr_dir, files, folder)
+            return Inputs(None, ocr_dir, _as_files(listed), folder)
         if snapshots_dir is not None:
             raise InputError(
                 f"{folder}: holds no snapshots. Add exports with `tikdb pull --file PATH`, or "
@@ -55,11 +60,14 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def snapshot_files(folder: Path) -> tuple[SnapshotFile, ...]:
-    """The snapshots of ``folder``, oldest first, as the build reads them.
+    """The snapshots of ``folder``, oldest first, as the build reads them."""
+    return _as_files(list_snapshots(folder, verify=False))
 
-    Their bytes are not hashed here: a build hashes each file it parses (and compares
-    with the sidecar) and checks the size of those whose parse it reuses.
-    """
+
+def _as_files(listed: list[Snapshot]) -> tuple[SnapshotFile, ...]:
+    """Snapshots as the build reads them. Their bytes are not hashed here: a build hashes
+    each file it parses (and compares with the sidecar) and checks the size of those
+    whose parse it reuses."""
     return tuple(
         SnapshotFile(
             path=s.path,
@@ -67,5 +75,30 @@ def snapshot_files(folder: Path) -> tuple[SnapshotFile, ...]:
             sha256=s.sha256,
             bytes=s.bytes,
         )
-        for s in list_snapshots(folder, verify=False)
+        for s in listed
     )
+
+
+def _require_one_kind(folder: Path, generated: int, total: int) -> None:
+    """Refuse a folder mixing generated snapshots (tikdb generate: the sample) with real
+    exports: the build would publish invented posts among real ones."""
+    if 0 < generated < total:
+        raise InputError(
+            f"{safe_text(str(folder))}: mixes real exports with snapshots tikdb generate "
+            f"wrote (generated data: {generated} of {total}); a build would mix invented "
+            "posts into real ones. Move the generated ones elsewhere (their .json sidecar "
+            'says "generated"), then build again.'
+        )
+
+
+def _require_real_default_ocr() -> None:
+    """Refuse the sample's OCR folder as the default OCR of real snapshots: its records
+    belong to invented posts."""
+    marker = DEFAULT_RAW / GENERATED_MARKER
+    if marker.is_file():
+        raise InputError(
+            f"{DEFAULT_OCR}: is the generated sample's OCR ({marker} says so), not the OCR "
+            f"of the real exports in {DEFAULT_SNAPSHOTS}. Pass --ocr DIR with the real OCR, "
+            f"or move the sample's away (mv {DEFAULT_OCR} {DEFAULT_OCR}-sample); if it holds "
+            f"real OCR now, delete {marker}."
+        )

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tikdb import __version__
-from tikdb.contract import DEFAULT_RAW
+from tikdb.contract import DEFAULT_RAW, GENERATED_ORIGIN
 from tikdb.errors import InputError
 from tikdb.terminal import safe_text
 
@@ -245,6 +245,25 @@ def _from_sidecar(path: Path, sidecar: Path, data: object) -> Snapshot:
 # --- adding to the store ------------------------------------------------------------------
 
 
+def is_generated(snapshot: Snapshot) -> bool:
+    """Whether tikdb generate wrote the snapshot: generated data, not a real export."""
+    return snapshot.origin.get("generated") == GENERATED_ORIGIN
+
+
+def require_not_generated(directory: Path, snapshots: list[Snapshot]) -> None:
+    """Refuse to add a real export to a folder of generated snapshots (the shipped sample):
+    every later build of the folder would mix invented posts into the real ones."""
+    generated = [s for s in snapshots if is_generated(s)]
+    if generated:
+        where = safe_text(str(directory))
+        raise InputError(
+            f"{where}: holds snapshots tikdb generate wrote (generated data such as the "
+            f"sample: {len(generated)} of {len(snapshots)}); a real export beside them would "
+            "be built together with them. Move them elsewhere first (the sample: mv "
+            f"{where} {where}-sample), or pass --snapshots DIR."
+        )
+
+
 def add_snapshot(
     directory: Path,
     fill: Callable[[IO[bytes]], None],
@@ -263,6 +282,9 @@ def add_snapshot(
     _make_folder(directory)
     observed_at = observed_at.astimezone(UTC).replace(microsecond=0)
     with _locked(directory), _temporary(directory, ".csv") as temp:
+        if origin.get("generated") != GENERATED_ORIGIN:
+            # Before fill: a sheet is not downloaded only to be refused.
+            require_not_generated(directory, list_snapshots(directory, verify=False))
         with temp.open("wb") as out:
             hashing = _HashingWriter(out)
             fill(hashing)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tikdb.contract import COLUMNS, CSV_NAME, OCR_DIR_NAME
+from tikdb.contract import COLUMNS, CSV_NAME, GENERATED_MARKER, OCR_DIR_NAME
 from tikdb.errors import InputError
 from tikdb.synthetic.cast import Cast, assign_accounts, make_cast, va_codes, va_labels
 from tikdb.synthetic.ocr import ocr_documents, ocr_records
@@ -50,8 +50,8 @@ from tikdb.synthetic.writer import csv_file, write_ocr_folder
 
 __all__ = ["GenerateResult", "generate"]
 
-# Written beside the generated files: the generator replaces only files it wrote.
-GENERATED_MARKER = ".tikdb-generated"
+# Written beside the generated files (GENERATED_MARKER): the generator replaces only
+# files it wrote.
 GENERATED_TEXT = "Written by tikdb generate: generated data, not a real export.\n"
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tikdb.contract import COLUMNS
+from tikdb.contract import COLUMNS, GENERATED_ORIGIN
 from tikdb.errors import InputError
 from tikdb.sources import snapshots as store
 from tikdb.synthetic.posts import Posts, display_round
@@ -40,7 +40,6 @@ GROWTH_HOURS = 20.0  # chosen: a post gets ~70% of its views in its first day
 GROWTH_SIGMA = 0.5  # chosen: some posts take off later than others
 DELETED_SHARE = 0.01  # chosen: a few posts are deleted, days after they were posted
 DELETED_AFTER_DAYS = (1, 20)
-ORIGIN = "tikdb generate"  # the sidecar's origin.generated: what the generator may replace
 _EVERY = re.compile(r"([1-9][0-9]*)([dhm])")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
@@ -130,7 +129,7 @@ def write_exports(
                         [r for r, k_ in zip(chunk.rows, keep, strict=True) if k_],
                         [s for s, k_ in zip(chunk.slides, keep, strict=True) if k_],
                     )
-            origin = {"generated": ORIGIN, "seed": seed, "export": k + 1}
+            origin = {"generated": GENERATED_ORIGIN, "seed": seed, "export": k + 1}
             with temp.open("rb") as source:
                 added = store.add_snapshot(
                     folder, lambda out, f=source: shutil.copyfileobj(f, out), origin, at
@@ -142,7 +141,7 @@ def write_exports(
 def _clear_generated(folder: Path) -> None:
     """Remove the exports an earlier run wrote; refuse to touch a folder holding others."""
     existing = store.list_snapshots(folder, verify=False)
-    theirs = [s.path.name for s in existing if s.origin.get("generated") != ORIGIN]
+    theirs = [s.path.name for s in existing if not store.is_generated(s)]
     if theirs:
         raise InputError(
             f"{folder}: holds snapshots tikdb generate did not write ({theirs[0]}"
