@@ -28,7 +28,6 @@ fmt:
 # Regenerate the committed sample under data/raw/: 10 exports, 4 days apart, of the posts
 # of the 40 days before each (tikdb generate replaces only the exports it wrote).
 sample:
-    rm -rf data/raw/MASTER_TIKTOK_DATABASE.csv data/raw/october_ocr_data
     uv run tikdb generate data/raw --posts 3000 --seed 2025 --snapshots 10 --every 4d --window 40d
 
 # Benchmark build/check against the floor; writes benchmarks/results.md (takes minutes).
