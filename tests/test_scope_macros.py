@@ -11,14 +11,15 @@ va_performance view the build computes with its own SQL.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 import pytest
 from agency import POSTS, Post, build, engagement_rate, known, mean, median, owner, rounded, total
 from conftest import run_build, write_csv
 
-from tikdb.outputs.report.data import Scope
+from tikdb.outputs.export.tables import EVERYONE, SHEETS, Window, scopes, sheet_reader
+from tikdb.outputs.report.data import Headline, Scope, query
 from tikdb.outputs.warehouse import connect_read_only, define_scope
 
 # The measures' columns, in the order scoped_measures returns them after va_id,
@@ -236,3 +237,46 @@ def test_the_measures_of_a_window_count_only_its_posts(edges):
         {"since": FIRST, "until": LAST},
     ).fetchall()
     assert row == [(2, 200 + 300, 2)]
+
+
+# --- the readers of the macros ---------------------------------------------------------------
+
+
+def sheet(con, name: str, scope, window) -> list[dict]:
+    (wanted,) = [s for s in SHEETS if s.name == name]
+    with sheet_reader(con, wanted, scope, window, 1000) as reader:
+        return reader.read_all().to_pylist()
+
+
+@pytest.mark.parametrize(
+    "window",
+    [Window(), Window(OCT + timedelta(4), OCT + timedelta(6)), Window(OCT + timedelta(30))],
+    ids=["everything", "days", "no-posts"],
+)
+def test_every_sheet_of_an_export_covers_the_posts_of_its_posts_sheet(con, window):
+    """For the whole agency and for each VA's files (the no-VA ones too), the Summary,
+    Accounts, Top posts and Daily sheets count exactly the posts of the Posts sheet,
+    which are the posts of the scope."""
+    for scope in [EVERYONE, *scopes(con, True, window)]:
+        posts = sheet(con, "posts", scope, window)
+        all_vas, of_va = scope.all_vas, scope.va_id
+        assert sorted(r["post_id"] for r in posts) == sorted(
+            p.post_id for p in kept(POSTS, all_vas, of_va, window.since, window.until)
+        ), scope.stem
+        assert sum(r["posts"] for r in sheet(con, "summary", scope, window)) == len(posts)
+        by_account = Counter(r["account"] for r in posts)
+        accounts = sheet(con, "accounts", scope, window)
+        assert {r["account"]: r["posts"] for r in accounts} == by_account, scope.stem
+        days = Counter((r["account"], r["created_day"]) for r in posts)
+        daily = sheet(con, "daily", scope, window)
+        assert {(r["account"], r["day"]): r["posts"] for r in daily} == days, scope.stem
+        top = {r["post_id"] for r in sheet(con, "top_posts", scope, window)}
+        assert top == {r["post_id"] for r in posts if r["views"] is not None}, scope.stem
+    assert any(s.stem == "no-va" for s in scopes(con, True, Window()))
+
+
+def test_the_headline_engagement_rate_is_the_measures_one(con):
+    for scope in (Scope(), Scope("kent"), Scope(None, OCT + timedelta(6), OCT + timedelta(6))):
+        (headline,) = query(con, "headline", Headline, **scope.params())
+        posts = kept(POSTS, scope.va_id is None, scope.va_id, scope.since, scope.until)
+        assert headline.engagement_rate == pytest.approx(engagement_rate(posts), rel=1e-12)
