@@ -162,9 +162,9 @@ def test_the_engagement_rate_uses_only_posts_with_views_and_engagement(con):
     assert any(p.views is not None and p.engagement is None for p in gamma)
     both = [p for p in gamma if p.views is not None and p.engagement is not None]
     rate = 100 * sum(p.engagement for p in both) / sum(p.views for p in both)
-    (got,) = con.execute(
+    ((got,),) = con.execute(
         "SELECT engagement_rate FROM scoped_measures(false, NULL, NULL, NULL, false)"
-    ).fetchone()
+    ).fetchall()
     assert got == pytest.approx(rate, rel=1e-12)
 
 
