@@ -35,8 +35,12 @@ def con(db):
 def test_a_failing_sheet_leaves_its_previous_file_and_no_partial_file(con, tmp_path):
     (tmp_path / "top_posts.csv").write_text("the previous export\n")
 
+    calls = []
+
     def write(reader, path: Path) -> int:
-        if path.name == "top_posts.csv.partial":
+        """The CSV writer, but the disk fills half-way through the third sheet."""
+        calls.append(path.name)
+        if len(calls) == 3:
             path.write_text("half a sheet")
             raise OSError(errno.ENOSPC, "No space left on device")
         return write_csv_sheet(reader, path)
@@ -49,6 +53,7 @@ def test_a_failing_sheet_leaves_its_previous_file_and_no_partial_file(con, tmp_p
         "top_posts.csv",
     ]
     assert (tmp_path / "top_posts.csv").read_text() == "the previous export\n"
+    assert SHEETS[2].name == "top_posts"
 
 
 def test_csv_and_parquet_files_hold_every_row_they_report(con, tmp_path):
