@@ -1,5 +1,6 @@
 """The per-sheet files of the CSV and Parquet exports: each is written beside its target
-as ``<name>.partial`` and renamed into place only once complete (tables.write_sheet_files)."""
+as ``<name>.partial`` and renamed into place only once complete (tables.write_sheet_files);
+a database without the tables the sheets read fails in one line."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import csv
 import errno
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from conftest import make_row, run_build, write_csv
+from typer.testing import CliRunner
 
+from tikdb.cli import app
 from tikdb.outputs.export.csv import write_csv as write_csv_sheet
 from tikdb.outputs.export.csv import write_csv_files
 from tikdb.outputs.export.parquet import write_parquet_files
@@ -67,3 +71,19 @@ def test_csv_and_parquet_files_hold_every_row_they_report(con, tmp_path):
         assert all(read(path) == rows for path, rows in written)
         assert dict((p.stem, rows) for p, rows in written)["posts"] == posts
         assert not list((tmp_path / write.__name__).glob("*.partial"))
+
+
+def test_exporting_a_database_without_the_published_tables_is_one_line(tmp_path):
+    db = tmp_path / "other.duckdb"
+    other = duckdb.connect(str(db))
+    other.execute("CREATE TABLE import_log (run_id VARCHAR, finished_at TIMESTAMP)")
+    other.close()
+    result = CliRunner().invoke(
+        app, ["export", "--format", "csv", "--db", str(db), "--out", str(tmp_path / "out")]
+    )
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: {db}: Catalog Error: Table with name posts does not exist! Did you mean "
+        '"import_log"? It is not a complete tikdb warehouse; rebuild it with `tikdb build`, '
+        "or pass --db PATH of one.\n"
+    )

@@ -57,7 +57,10 @@ def export_files(
         try:
             define_scope(con)
         except duckdb.Error as exc:
-            raise QueryError(f"{db}: {one_line(exc)}") from exc
+            raise QueryError(
+                f"{db}: {one_line(exc)} It is not a complete tikdb warehouse; rebuild it "
+                "with `tikdb build`, or pass --db PATH of one."
+            ) from exc
         out_dir.mkdir(parents=True, exist_ok=True)
         for scope in scopes(con, per_va, window):
             if file_format is FileFormat.xlsx:
