@@ -1,9 +1,11 @@
 """What a reporting export holds: its sheets, the date window and one scope per VA.
 
-Every sheet is one SELECT in ``sql/export/<name>.sql`` taking the same parameters, so
-the window and the VA apply the same way everywhere: ``$since`` and ``$until`` bound the
-UTC day of the post's ``created_at`` (inclusive), ``$all_vas`` / ``$va_id`` choose the
-posts of every VA or of one (a post belongs to its account's VA).
+Every sheet is one SELECT in ``sql/export/<name>.sql`` taking the same parameters and
+reading its posts through the macros of ``sql/outputs/_scope.sql`` (which the report
+reads too), so the window and the VA apply the same way everywhere: ``$since`` and
+``$until`` bound the UTC day of the post's ``created_at`` (inclusive), ``$all_vas`` /
+``$va_id`` choose the posts of every VA or of one (a post belongs to its account's VA).
+The connection must have them defined (``warehouse.define_scope``).
 """
 
 from __future__ import annotations
