@@ -1,4 +1,5 @@
-"""The SQL reads only its own or lower layers: raw < parse < staging < main < views.
+"""The SQL reads only its own or lower layers: raw < parse < staging < main < views; the
+outputs' SQL (export sheets, report sections, their shared macros) reads only main.
 
 staging is built before main and dropped before publishing, so a staging model reading
 main would run before what it reads (or race it); a view or check reading raw or
@@ -23,6 +24,10 @@ MAY_READ = {
     "main": {"raw", "staging", "main"},
     "views": {"main"},  # the views live in main too
     "checks": {"main"},
+    # The readers' SQL runs on a published warehouse, where only main exists.
+    "outputs": {"main"},
+    "export": {"main"},
+    "report": {"main"},
 }
 
 

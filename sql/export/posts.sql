@@ -1,14 +1,14 @@
 -- Sheet "Posts": one row per post created in the window, oldest first.
--- Every export sheet takes the same three parameters and reads the same posts:
--- $since / $until: the first and last UTC day (inclusive) of CAST(created_at AS DATE),
--- NULL for no bound; $all_vas: every VA, else only the posts whose account's VA is
--- $va_id (NULL: the accounts with no VA). A post belongs to its account's VA, as in
--- va_performance.
+-- Every export sheet takes the same four parameters and reads the same posts, those of
+-- scoped_posts (sql/outputs/_scope.sql): $since / $until: the first and last UTC day
+-- (inclusive) of CAST(created_at AS DATE), NULL for no bound; $all_vas: every VA, else
+-- only the posts whose account's VA is $va_id (NULL: the accounts with no VA). A post
+-- belongs to its account's VA, as in va_performance.
 SELECT
     posts.post_id,
     posts.post_url,
     posts.account,
-    accounts.va_id,
+    posts.va_id,
     vas.display_name AS va,
     posts.created_at,
     CAST(posts.created_at AS DATE) AS created_day,
@@ -23,11 +23,7 @@ SELECT
     posts.sound,
     CASE WHEN trim(ocr.ocr_text) <> '' THEN ocr.ocr_text END AS hook_text,
     posts.source
-FROM main.posts AS posts
-LEFT JOIN main.accounts AS accounts USING (account)
-LEFT JOIN main.vas AS vas ON vas.va_id = accounts.va_id
+FROM scoped_posts($all_vas, $va_id, $since, $until) AS posts
+LEFT JOIN main.vas AS vas ON vas.va_id = posts.va_id
 LEFT JOIN main.post_ocr AS ocr USING (post_id)
-WHERE ($since IS NULL OR CAST(posts.created_at AS DATE) >= $since)
-    AND ($until IS NULL OR CAST(posts.created_at AS DATE) <= $until)
-    AND ($all_vas OR accounts.va_id IS NOT DISTINCT FROM $va_id)
 ORDER BY posts.created_at, posts.post_id

@@ -13,7 +13,7 @@ SELECT
     count(growth.views_30d) AS posts_30d,
     median(growth.views_30d) AS median_30d
 FROM main.post_growth AS growth
-SEMI JOIN report_posts($va_id, $since, $until) AS p USING (post_id)
+SEMI JOIN scoped_posts($all_vas, $va_id, $since, $until) AS p USING (post_id)
 LEFT JOIN main.vas AS vas ON vas.va_id = growth.va_id
 WHERE list_contains($va_ids, growth.va_id)
 GROUP BY growth.va_id, vas.display_name

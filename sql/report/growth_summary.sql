@@ -7,4 +7,4 @@ SELECT
     min(history.observed_at) AS first_observed_at,
     max(history.observed_at) AS last_observed_at
 FROM main.metrics_history AS history
-SEMI JOIN report_posts($va_id, $since, $until) AS p USING (post_id)
+SEMI JOIN scoped_posts($all_vas, $va_id, $since, $until) AS p USING (post_id)

@@ -6,7 +6,7 @@ SELECT
     count(*) AS posts,
     count(o.post_id) AS with_ocr,
     count(*) FILTER (WHERE trim(o.ocr_text) <> '') AS with_text
-FROM report_posts($va_id, $since, $until) AS p
+FROM scoped_posts($all_vas, $va_id, $since, $until) AS p
 LEFT JOIN main.post_ocr AS o USING (post_id)
 LEFT JOIN main.vas AS vas USING (va_id)
 GROUP BY p.va_id

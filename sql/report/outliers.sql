@@ -12,7 +12,7 @@ SELECT
     o.baseline_posts,
     o.outlier_score
 FROM main.outliers AS o
-SEMI JOIN report_posts($va_id, $since, $until) AS p USING (post_id)
+SEMI JOIN scoped_posts($all_vas, $va_id, $since, $until) AS p USING (post_id)
 JOIN main.posts AS posts USING (post_id)
 LEFT JOIN main.vas AS vas ON vas.va_id = o.va_id
 WHERE o.outlier_score IS NOT NULL

@@ -2,4 +2,4 @@
 SELECT
     CAST(min(created_at) AS DATE) AS first_day,
     CAST(max(created_at) AS DATE) AS last_day
-FROM report_posts($va_id, $since, $until)
+FROM scoped_posts($all_vas, $va_id, $since, $until)

@@ -11,7 +11,7 @@ cells AS (
         hour(created_at) AS hour,
         count(*) AS posts,
         median(views) AS median_views
-    FROM report_posts($va_id, $since, $until)
+    FROM scoped_posts($all_vas, $va_id, $since, $until)
     GROUP BY ALL
 )
 

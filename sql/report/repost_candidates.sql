@@ -12,7 +12,7 @@ SELECT
     c.hook_text,
     c.last_used_elsewhere_at
 FROM main.repost_candidates AS c
-SEMI JOIN report_posts($va_id, $since, $until) AS p USING (post_id)
+SEMI JOIN scoped_posts($all_vas, $va_id, $since, $until) AS p USING (post_id)
 LEFT JOIN main.vas AS vas USING (va_id)
 ORDER BY c.outlier_score DESC, c.post_id
 LIMIT $limit

@@ -2,7 +2,7 @@
 -- posts (two or more; an image repeated inside one post is one use), with the display
 -- names of the VAs whose accounts used them. As the slide_reuse view, over these posts.
 WITH posts AS (
-    SELECT * FROM report_posts($va_id, $since, $until)
+    SELECT * FROM scoped_posts($all_vas, $va_id, $since, $until)
 ),
 
 uses AS (

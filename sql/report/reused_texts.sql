@@ -8,7 +8,7 @@ SELECT
     CAST(sum(posts.views) AS BIGINT) AS total_views,
     max(posts.views) AS max_views
 FROM main.post_ocr AS ocr
-JOIN report_posts($va_id, $since, $until) AS posts USING (post_id)
+JOIN scoped_posts($all_vas, $va_id, $since, $until) AS posts USING (post_id)
 WHERE trim(ocr.ocr_text) <> ''
 GROUP BY ocr.text_hash
 HAVING count(*) > 1

@@ -7,6 +7,6 @@ SELECT
     count(*) AS posts,
     median(views) AS median_views,
     list(DISTINCT source ORDER BY source) AS sources
-FROM report_posts($va_id, $since, $until)
+FROM scoped_posts($all_vas, $va_id, $since, $until)
 GROUP BY ALL
 ORDER BY slide_count NULLS LAST

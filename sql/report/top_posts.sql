@@ -11,7 +11,7 @@ SELECT
     p.engagement_rate,
     p.slide_count,
     CASE WHEN trim(ocr.ocr_text) <> '' THEN ocr.ocr_text END AS hook_text
-FROM report_posts($va_id, $since, $until) AS p
+FROM scoped_posts($all_vas, $va_id, $since, $until) AS p
 LEFT JOIN main.post_ocr AS ocr USING (post_id)
 LEFT JOIN main.vas AS vas USING (va_id)
 ORDER BY p.views DESC NULLS LAST, p.post_id

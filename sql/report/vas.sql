@@ -8,6 +8,6 @@ SELECT
     count(p.post_id) AS posts,
     CAST(CASE WHEN count(p.post_id) = 0 THEN 0 ELSE sum(p.views) END AS BIGINT) AS total_views
 FROM main.vas AS vas
-LEFT JOIN report_posts(NULL, $since, $until) AS p USING (va_id)
+LEFT JOIN scoped_posts(true, NULL, $since, $until) AS p USING (va_id)
 GROUP BY ALL
 ORDER BY vas.va_id

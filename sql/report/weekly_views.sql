@@ -7,7 +7,7 @@ SELECT
     CAST(date_trunc('week', created_at) AS DATE) AS week,
     count(*) AS posts,
     CAST(sum(views) AS BIGINT) AS views
-FROM report_posts($va_id, $since, $until)
+FROM scoped_posts($all_vas, $va_id, $since, $until)
 WHERE va_id IN (SELECT unnest($va_ids::VARCHAR[]))
 GROUP BY ALL
 ORDER BY va_id, week

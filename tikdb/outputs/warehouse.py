@@ -23,7 +23,7 @@ from tikdb.contract import PUBLISHED_TABLES
 from tikdb.engine.checks import CheckReport, CheckSettings, load_rules, run_rules
 from tikdb.engine.checksums import NOTHING_PUBLISHED, file_digests
 from tikdb.engine.checksums import RULE as CHECKSUM_RULE
-from tikdb.engine.sqlfiles import sql_dir, sql_string
+from tikdb.engine.sqlfiles import read_sql, sql_dir, sql_string
 from tikdb.errors import InputError, QueryError, TikdbError, one_line
 from tikdb.sources.files import file_kind, require_utf8_path
 
@@ -121,6 +121,13 @@ def connect_read_only(db: Path) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(db.absolute()), read_only=True, config=read_only_config())
     except duckdb.Error as exc:
         raise InputError(f"{db}: cannot be opened read-only: {one_line(exc)}") from exc
+
+
+def define_scope(con: duckdb.DuckDBPyConnection) -> None:
+    """Define on con the macros of sql/outputs/_scope.sql that the export sheets and the
+    report sections read their posts and measures through (``scoped_posts``,
+    ``scoped_measures`` and the tests they share). TEMP: nothing reaches the file."""
+    con.execute(read_sql("outputs", "_scope.sql"))
 
 
 def run_query(db: Path, sql: str) -> QueryResult:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tikdb.outputs.export.tables import SHEETS, Scope, Window, sheet_reader
+from tikdb.outputs.export.tables import Scope, Window, write_sheet_files
 
 BATCH_ROWS = 100_000
 
@@ -18,23 +18,14 @@ def write_parquet_files(
     con: duckdb.DuckDBPyConnection, scope: Scope, window: Window, folder: Path
 ) -> list[tuple[Path, int]]:
     """Write ``folder/<sheet>.parquet`` for every sheet; the files and their rows."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for sheet in SHEETS:
-        path = folder / f"{sheet.name}.parquet"
-        partial = path.with_name(path.name + ".partial")
-        rows = 0
-        try:
-            with sheet_reader(con, sheet, scope, window, BATCH_ROWS) as reader:
-                writer = pq.ParquetWriter(
-                    partial, reader.schema, compression="zstd", compression_level=1
-                )
-                with writer:
-                    for batch in reader:
-                        writer.write_batch(batch)
-                        rows += batch.num_rows
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
-        written.append((path, rows))
-    return written
+    return write_sheet_files(con, scope, window, folder, ".parquet", BATCH_ROWS, write_parquet)
+
+
+def write_parquet(reader: pa.RecordBatchReader, path: Path) -> int:
+    """Write the reader's rows to the Parquet file at path; the rows."""
+    rows = 0
+    with pq.ParquetWriter(path, reader.schema, compression="zstd", compression_level=1) as writer:
+        for batch in reader:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    return rows

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from tikdb.errors import InputError
+import duckdb
+
+from tikdb.errors import InputError, QueryError, one_line
 from tikdb.outputs.export.tables import SHEETS, Window, latest_run_id, scopes
-from tikdb.outputs.warehouse import connect_read_only
+from tikdb.outputs.warehouse import connect_read_only, define_scope
 
 
 class FileFormat(StrEnum):
@@ -52,6 +54,13 @@ def export_files(
     report = ExportReport()
     try:
         run_id = latest_run_id(con)
+        try:
+            define_scope(con)
+        except duckdb.Error as exc:
+            raise QueryError(
+                f"{db}: {one_line(exc)} It is not a complete tikdb warehouse; rebuild it "
+                "with `tikdb build`, or pass --db PATH of one."
+            ) from exc
         out_dir.mkdir(parents=True, exist_ok=True)
         for scope in scopes(con, per_va, window):
             if file_format is FileFormat.xlsx:

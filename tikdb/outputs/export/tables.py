@@ -1,19 +1,23 @@
 """What a reporting export holds: its sheets, the date window and one scope per VA.
 
-Every sheet is one SELECT in ``sql/export/<name>.sql`` taking the same parameters, so
-the window and the VA apply the same way everywhere: ``$since`` and ``$until`` bound the
-UTC day of the post's ``created_at`` (inclusive), ``$all_vas`` / ``$va_id`` choose the
-posts of every VA or of one (a post belongs to its account's VA).
+Every sheet is one SELECT in ``sql/export/<name>.sql`` taking the same parameters and
+reading its posts through the macros of ``sql/outputs/_scope.sql`` (which the report
+reads too), so the window and the VA apply the same way everywhere: ``$since`` and
+``$until`` bound the UTC day of the post's ``created_at`` (inclusive), ``$all_vas`` /
+``$va_id`` choose the posts of every VA or of one (a post belongs to its account's VA).
+The connection must have them defined (``warehouse.define_scope``).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -137,6 +141,38 @@ def sheet_reader(
         yield reader
     finally:
         reader.close()
+
+
+# Writes a sheet's rows from the reader into the file at path; returns the rows written.
+SheetWriter = Callable[[pa.RecordBatchReader, Path], int]
+
+
+def write_sheet_files(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    window: Window,
+    folder: Path,
+    suffix: str,
+    batch_rows: int,
+    write: SheetWriter,
+) -> list[tuple[Path, int]]:
+    """Write ``folder/<sheet><suffix>`` for every sheet with ``write``; the files and
+    their data rows. Each file is written as ``<name>.partial`` beside it and renamed
+    into place only once complete, so a failure leaves the file of the same name as it
+    was (and no partial file behind)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for sheet in SHEETS:
+        path = folder / f"{sheet.name}{suffix}"
+        partial = path.with_name(path.name + ".partial")
+        try:
+            with sheet_reader(con, sheet, scope, window, batch_rows) as reader:
+                rows = write(reader, partial)
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+        written.append((path, rows))
+    return written
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, sheet: Sheet, scope: Scope, window: Window) -> int:

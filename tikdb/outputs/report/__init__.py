@@ -40,7 +40,7 @@ INDEX = "index.html"
 
 
 def _read(db: Path, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    """fn run on the warehouse at db, opened read-only, with report_posts() defined."""
+    """fn run on the warehouse at db, opened read-only, with the scope macros defined."""
     con = connect_read_only(Path(db))
     try:
         require_current_warehouse(con, Path(db))

@@ -6,9 +6,11 @@ a frozen dataclass whose fields are the query's columns, matched by name (rows.f
 
 A report covers the posts of its Scope: one VA's accounts or all, created on the UTC days
 from ``since`` to ``until`` (inclusive; None = open). Every section about posts reads them
-from the table macro of sql/report/scope.sql, ``report_posts($va_id, $since, $until)``,
-so one filter applies to all of them. The build's own sections (rejects, checks, build
-history) describe the whole warehouse and take no scope.
+from the table macro ``scoped_posts($all_vas, $va_id, $since, $until)`` of
+sql/outputs/_scope.sql, which the export's sheets read too, so one filter applies to all
+of them; the leaderboard and the accounts table read their measures from its
+``scoped_measures``. The build's own sections (rejects, checks, build history) describe
+the whole warehouse and take no scope.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import duckdb
 
 from tikdb.engine.sqlfiles import read_sql
 from tikdb.outputs.report.rows import fetch
+from tikdb.outputs.warehouse import define_scope as define_scope  # the scoped queries' macros
 
 TOP_VAS = 6  # lines in the weekly chart
 TOP_ROWS = 10  # rows in the top posts, reused slides and reused texts tables
@@ -39,8 +42,14 @@ class Scope:
     until: date | None = None
 
     def params(self) -> dict[str, Any]:
-        """The named parameters of every scoped query."""
-        return {"va_id": self.va_id, "since": self.since, "until": self.until}
+        """The named parameters of every scoped query. A report has no scope of the
+        accounts with no VA: va_id None means every VA (all_vas)."""
+        return {
+            "all_vas": self.va_id is None,
+            "va_id": self.va_id,
+            "since": self.since,
+            "until": self.until,
+        }
 
     @property
     def has_dates(self) -> bool:
@@ -317,11 +326,6 @@ def query(
     """The rows of sql/report/<name>.sql as row_type."""
     sql = read_sql("report", f"{name}.sql")
     return fetch(con, sql, row_type, params, source=f"sql/report/{name}.sql")
-
-
-def define_scope(con: duckdb.DuckDBPyConnection) -> None:
-    """Define report_posts() (sql/report/scope.sql) on con, for the scoped queries."""
-    con.execute(read_sql("report", "scope.sql"))
 
 
 def list_vas(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[Va]:
