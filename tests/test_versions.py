@@ -278,9 +278,7 @@ def test_a_warehouse_of_the_previous_version_keeps_working(tmp_path, monkeypatch
     # Listed before any build of this version has marked it, and history writes nothing.
     before = tree(out)
     listed = versions.history(out)
-    assert [(k.run_id, k.published, k.rows.get("posts")) for k in listed.builds] == [
-        (old, True, 3)
-    ]
+    assert [(k.run_id, k.published, k.rows.get("posts")) for k in listed.builds] == [(old, True, 3)]
     assert tree(out) == before
     new = build_posts(tmp_path, out, 4).run_id
     assert published_posts(out) == (4, 4)
