@@ -613,7 +613,8 @@ def render(results: dict[int, SizeResult], args: argparse.Namespace, started: da
     out = [
         "# tikdb benchmark",
         "",
-        f"Written by `benchmarks/bench.py` (overwritten on every run). Started "
+        "Written by `benchmarks/bench.py` (rewritten on every run; the sections other "
+        "benchmarks write below it are kept). Started "
         f"{started:%Y-%m-%d %H:%M} UTC, finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
         "",
         "```sh",
