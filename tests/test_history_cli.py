@@ -65,14 +65,24 @@ def test_the_default_input_is_the_snapshots_folder_when_it_holds_snapshots(tmp_p
     assert plain.exit_code == 0, plain.output
     db = tmp_path / "data" / "warehouse" / "tikdb.duckdb"
     assert query(db, "SELECT snapshot FROM snapshots") == [("MASTER_TIKTOK_DATABASE.csv",)]
+    assert plain.stderr == ""
     pulled(Path("data/raw/snapshots"), tmp_path, 2)
     history = build()
     assert history.exit_code == 0, history.output
+    # The CSV at the default path is no longer read: said, not silent.
+    assert history.stderr == (
+        "Warning: built from the 2 snapshots in data/raw/snapshots; "
+        "data/raw/MASTER_TIKTOK_DATABASE.csv was not read. Pass --csv PATH to build from "
+        "it, or add it with tikdb pull --file.\n"
+    )
     assert query(db, "SELECT count(*) FROM snapshots") == [(2,)]
     assert query(db, "SELECT csv_path FROM import_log ORDER BY started_at") == [
         ("data/raw/MASTER_TIKTOK_DATABASE.csv",),
         ("data/raw/snapshots",),
     ]
+    explicit = build("--snapshots", "data/raw/snapshots")
+    assert explicit.exit_code == 0, explicit.output
+    assert explicit.stderr == ""
 
 
 @pytest.mark.parametrize(

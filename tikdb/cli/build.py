@@ -163,6 +163,8 @@ def build(
     from tikdb.pipeline.publish import current_run
 
     inputs = call(lambda: choose_inputs(csv, snapshots, ocr))
+    for warning in inputs.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
     options = BuildOptions(
         inputs.csv_path,
         inputs.ocr_dir,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
-from tikdb.contract import DEFAULT_OCR, DEFAULT_RAW, GENERATED_MARKER
+from tikdb.contract import DEFAULT_CSV, DEFAULT_OCR, DEFAULT_RAW, GENERATED_MARKER
 from tikdb.errors import InputError
 from tikdb.pipeline.build import input_paths
 from tikdb.pipeline.raw import SnapshotFile
@@ -23,6 +23,7 @@ class Inputs:
     ocr_dir: Path | None
     snapshots: tuple[SnapshotFile, ...] = ()
     snapshots_dir: Path | None = None
+    warnings: tuple[str, ...] = ()  # what the user may not expect of this choice
 
 
 def choose_inputs(
@@ -46,7 +47,14 @@ def choose_inputs(
                 if not generated:
                     _require_real_default_ocr()
                 ocr_dir = DEFAULT_OCR
-            return Inputs(None, ocr_dir, _as_files(listed), folder)
+            warnings = ()
+            if snapshots_dir is None and DEFAULT_CSV.is_file():
+                warnings = (
+                    f"built from the {len(listed)} snapshots in {folder}; {DEFAULT_CSV} was "
+                    "not read. Pass --csv PATH to build from it, or add it with tikdb pull "
+                    "--file.",
+                )
+            return Inputs(None, ocr_dir, _as_files(listed), folder, warnings)
         if snapshots_dir is not None:
             raise InputError(
                 f"{folder}: holds no snapshots. Add exports with `tikdb pull --file PATH`, or "
