@@ -177,7 +177,8 @@ def test_an_unwritable_out_dir_is_one_line_and_exit_2(tmp_path):
 
 def test_the_generator_loads_only_numpy_and_the_contract():
     # `tikdb generate` and the benchmark import it; it must not pull in an engine, and of
-    # tikdb only the contract (and the errors) beside its own modules.
+    # tikdb only the contract, the errors and the marker of generated files
+    # (tikdb.sources.generated, which the build reads too) beside its own modules.
     code = "import sys, tikdb.synthetic\nprint('\\n'.join(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -186,7 +187,13 @@ def test_the_generator_loads_only_numpy_and_the_contract():
     assert not {"duckdb", "polars", "pyarrow", "typer", "rich"} & loaded
     tikdb = {m for m in loaded if m.split(".")[0] == "tikdb"}
     others = {m for m in tikdb if m != "tikdb.synthetic" and not m.startswith("tikdb.synthetic.")}
-    assert others <= {"tikdb", "tikdb.contract", "tikdb.errors"}
+    assert others <= {
+        "tikdb",
+        "tikdb.contract",
+        "tikdb.errors",
+        "tikdb.sources",
+        "tikdb.sources.generated",
+    }
 
 
 def test_header_encoding_and_csv_dialect(run):
@@ -624,6 +631,52 @@ def test_a_real_export_in_the_folder_is_never_overwritten(tmp_path, theirs, name
         f"nothing was changed. Generate into another folder, or move {them} elsewhere.\n"
     )
     assert tree_bytes(tmp_path) == before
+
+
+def test_the_marker_lists_every_file_written_with_its_sha256(tmp_path):
+    result = generate(tmp_path, posts=30, seed=4)
+    lines = (tmp_path / ".tikdb-generated").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "Written by tikdb generate: generated data, not a real export."
+    written = [result.csv_path, *sorted(p for p in result.ocr_dir.rglob("*") if p.is_file())]
+    assert sorted(lines[1:]) == sorted(
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(tmp_path).as_posix()}"
+        for p in written
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ("MASTER_TIKTOK_DATABASE.csv", "MASTER_TIKTOK_DATABASE.csv is"),
+        ("october_ocr_data/all_results.json", "october_ocr_data is"),
+        ("october_ocr_data/by_va/Real VA/ocr_posts.json", "october_ocr_data is"),
+    ],
+)
+def test_a_generated_file_replaced_by_real_data_is_never_overwritten(tmp_path, change, named):
+    # The folder keeps its marker, but this file is no longer what tikdb generate wrote:
+    # someone put their export there.
+    from typer.testing import CliRunner
+
+    from tikdb.cli import app
+
+    generate(tmp_path, posts=30, seed=4)
+    (tmp_path / change).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / change).write_bytes(b"the agency's real data")
+    before = tree_bytes(tmp_path)
+    result = CliRunner().invoke(app, ["generate", str(tmp_path), "--posts", "10"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {tmp_path}: {named} not written by tikdb generate and would be replaced; "
+        "nothing was changed. Generate into another folder, or move it elsewhere.\n"
+    )
+    assert tree_bytes(tmp_path) == before
+
+
+def test_a_second_run_over_its_own_files_replaces_them(tmp_path):
+    generate(tmp_path, posts=30, seed=4)
+    second = generate(tmp_path, posts=12, seed=5)
+    with second.csv_path.open(newline="", encoding="utf-8") as f:
+        assert len(list(csv.reader(f))) == 1 + 12
 
 
 def test_the_committed_sample_is_marked_as_generated():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import make_row, query, write_csv
+from conftest import make_row, ocr_record, query, write_csv, write_ocr
 from typer.testing import CliRunner
 
 from tikdb.cli import app
@@ -64,11 +64,10 @@ def test_after_moving_the_sample_away_pull_and_build_work_without_the_sample_ocr
     refused = runner.invoke(app, ["build"])
     assert refused.exit_code == 2
     assert refused.stderr == (
-        "Error: data/raw/october_ocr_data: is the generated sample's OCR "
-        "(data/raw/.tikdb-generated says so), not the OCR of the real exports in "
+        "Error: data/raw/october_ocr_data: holds the generated sample's OCR "
+        "(data/raw/.tikdb-generated lists its files), not the OCR of the real exports in "
         "data/raw/snapshots. Pass --ocr DIR with the real OCR, or move the sample's away "
-        "(mv data/raw/october_ocr_data data/raw/october_ocr_data-sample); if it holds real "
-        "OCR now, delete data/raw/.tikdb-generated.\n"
+        "(mv data/raw/october_ocr_data data/raw/october_ocr_data-sample).\n"
     )
     assert not (tmp_path / "data" / "warehouse").exists()
     (raw / "october_ocr_data").rename(raw / "october_ocr_data-sample")
@@ -113,3 +112,29 @@ def test_build_refuses_a_folder_mixing_generated_and_real_snapshots(tmp_path):
         "again.\n"
     )
     assert not out.exists()
+
+
+def test_real_ocr_put_in_the_sample_ocr_folder_is_used_with_real_exports(tmp_path, monkeypatch):
+    # The marker lists the sample's OCR files with their sha256: once none of them is
+    # left, the folder holds real OCR and is the default OCR again.
+    monkeypatch.chdir(tmp_path)
+    raw = sample(tmp_path)
+    (raw / "snapshots").rename(raw / "snapshots-sample")
+    rows = [make_row(n) for n in range(1, 4)]
+    export = write_csv(tmp_path / "export.csv", rows)
+    pulled = runner.invoke(app, ["pull", "--file", str(export), "--observed-at", OBSERVED])
+    assert pulled.exit_code == 0, pulled.output
+    (raw / "october_ocr_data").rename(raw / "october_ocr_data-sample")
+    write_ocr(raw / "october_ocr_data", {rows[0]["va"]: [ocr_record(rows[0])]})
+    built = runner.invoke(app, ["build"])
+    assert built.exit_code == 0, built.output
+    db = tmp_path / "data" / "warehouse" / "tikdb.duckdb"
+    assert query(db, "SELECT count(*) FROM post_ocr") == [(1,)]
+    # One sample file among them is enough to refuse the folder.
+    shutil.copy(
+        raw / "october_ocr_data-sample" / "all_results.json",
+        raw / "october_ocr_data" / "all_results.json",
+    )
+    refused = runner.invoke(app, ["build"])
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("Error: data/raw/october_ocr_data: holds the generated ")

@@ -10,6 +10,7 @@ from tikdb.contract import DEFAULT_CSV, DEFAULT_OCR, DEFAULT_RAW, GENERATED_MARK
 from tikdb.errors import InputError
 from tikdb.pipeline.build import input_paths
 from tikdb.pipeline.raw import SnapshotFile
+from tikdb.sources import generated
 from tikdb.sources.snapshots import DEFAULT_SNAPSHOTS, Snapshot, is_generated, list_snapshots
 from tikdb.terminal import safe_text
 
@@ -100,13 +101,16 @@ def _require_one_kind(folder: Path, generated: int, total: int) -> None:
 
 
 def _require_real_default_ocr() -> None:
-    """Refuse the sample's OCR folder as the default OCR of real snapshots: its records
-    belong to invented posts."""
+    """Refuse the sample's OCR as the default OCR of real snapshots: its records belong to
+    invented posts. The OCR folder is the sample's while it holds a file tikdb generate
+    wrote there (its marker in data/raw lists them with their sha256)."""
     marker = DEFAULT_RAW / GENERATED_MARKER
-    if marker.is_file():
+    if generated.recorded(DEFAULT_RAW) is None:
+        return
+    files = generated.files_under(DEFAULT_OCR)
+    if set(files) - set(generated.not_generated(DEFAULT_RAW, files)):
         raise InputError(
-            f"{DEFAULT_OCR}: is the generated sample's OCR ({marker} says so), not the OCR "
-            f"of the real exports in {DEFAULT_SNAPSHOTS}. Pass --ocr DIR with the real OCR, "
-            f"or move the sample's away (mv {DEFAULT_OCR} {DEFAULT_OCR}-sample); if it holds "
-            f"real OCR now, delete {marker}."
+            f"{DEFAULT_OCR}: holds the generated sample's OCR ({marker} lists its files), "
+            f"not the OCR of the real exports in {DEFAULT_SNAPSHOTS}. Pass --ocr DIR with "
+            f"the real OCR, or move the sample's away (mv {DEFAULT_OCR} {DEFAULT_OCR}-sample)."
         )

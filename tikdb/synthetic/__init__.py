@@ -23,7 +23,6 @@ so the same ``(posts, seed)`` gives byte-identical files. Imports nothing heavie
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,8 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tikdb.contract import COLUMNS, CSV_NAME, GENERATED_MARKER, OCR_DIR_NAME
+from tikdb.contract import COLUMNS, CSV_NAME, OCR_DIR_NAME
 from tikdb.errors import InputError
+from tikdb.sources.generated import files_under, not_generated, write_marker
 from tikdb.synthetic.cast import Cast, assign_accounts, make_cast, va_codes, va_labels
 from tikdb.synthetic.ocr import ocr_documents, ocr_records
 from tikdb.synthetic.posts import (
@@ -49,10 +49,6 @@ from tikdb.synthetic.text import draw_sheet_text
 from tikdb.synthetic.writer import csv_file, write_ocr_folder
 
 __all__ = ["GenerateResult", "generate"]
-
-# Written beside the generated files (GENERATED_MARKER): the generator replaces only
-# files it wrote.
-GENERATED_TEXT = "Written by tikdb generate: generated data, not a real export.\n"
 
 
 @dataclass(frozen=True)
@@ -113,7 +109,9 @@ def generate(
     exports = []
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / GENERATED_MARKER).write_text(GENERATED_TEXT, encoding="utf-8")
+        # A marker listing nothing while the files are written (a run cut short leaves
+        # a folder the next run may replace), then the list of what was written.
+        write_marker(out_dir, [])
         if snapshots:
             # Only with --snapshots: the snapshot store's writer (no engine, but not
             # needed by a plain run).
@@ -144,6 +142,8 @@ def generate(
                     multiline += chunk.multiline_captions
         records = ocr_records(p, cast, rng, text_rng)
         write_ocr_folder(ocr_dir, ocr_documents(records))
+        # With --snapshots no master CSV is written; one an earlier run wrote stays ours.
+        write_marker(out_dir, files_under(csv_path) + files_under(ocr_dir))
     except OSError as exc:
         where = exc.filename or out_dir
         raise InputError(
@@ -169,10 +169,16 @@ def generate(
 
 def _require_generated(out_dir: Path) -> None:
     """Refuse to overwrite a master CSV or an OCR folder that this generator did not
-    write: a real export in out_dir would be lost. A folder it wrote holds its marker."""
-    if (out_dir / GENERATED_MARKER).is_file():
-        return
-    found = [name for name in (CSV_NAME, OCR_DIR_NAME) if os.path.lexists(out_dir / name)]
+    write: a real export in out_dir would be lost. The folder's marker lists what it
+    wrote, with each file's sha256 (tikdb.sources.generated)."""
+    theirs = not_generated(
+        out_dir, files_under(out_dir / CSV_NAME) + files_under(out_dir / OCR_DIR_NAME)
+    )
+    found = [
+        name
+        for name in (CSV_NAME, OCR_DIR_NAME)
+        if any(p == out_dir / name or (out_dir / name) in p.parents for p in theirs)
+    ]
     if found:
         one = len(found) == 1
         raise InputError(
