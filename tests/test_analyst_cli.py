@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -166,8 +167,16 @@ def test_the_shell_is_the_duckdb_cli_beside_python():
 
 def test_tikdb_shell_opens_the_warehouse_read_only(db):
     argv = shell_command(db)
-    assert argv[1:3] + argv[4:] == ["-readonly", "-cmd", "-cmd", ".safe_mode", str(db)]
-    assert re.fullmatch(r"SET temp_directory = '.*/tikdb-read-\d+-[0-9a-f]{8}'", argv[3])
+    assert argv[1:5] + argv[6:] == [
+        "-init",
+        os.devnull,
+        "-readonly",
+        "-cmd",
+        "-cmd",
+        ".safe_mode",
+        str(db),
+    ]
+    assert re.fullmatch(r"SET temp_directory = '.*/tikdb-read-\d+-[0-9a-f]{8}'", argv[5])
     done = subprocess.run(
         [sys.executable, "-m", "tikdb.cli", "shell", "--db", str(db)],
         input=".mode csv\nSELECT va_id, posts FROM va_performance ORDER BY va_id;\n"
@@ -335,3 +344,31 @@ def test_a_shell_without_safe_mode_is_refused(db, tmp_path, monkeypatch):
         "duckdb-cli 1.5 or newer (uv sync), or pass --unsafe to open the warehouse read-only "
         "without it.\n"
     )
+
+
+def test_the_safe_shell_does_not_run_the_users_duckdbrc(db, tmp_path):
+    # ~/.duckdbrc would run before safe mode is on: here it would copy the warehouse out.
+    home = tmp_path / "home"
+    home.mkdir()
+    leak = tmp_path / "leak.csv"
+    (home / ".duckdbrc").write_text(f"COPY (FROM posts) TO '{leak}';\n", encoding="utf-8")
+    env = {**os.environ, "HOME": str(home)}
+
+    def shell(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "tikdb.cli", "shell", "--db", str(db), *args],
+            input="SELECT 1;\n",
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            env=env,
+        )
+
+    safe = shell()
+    assert safe.returncode == 0, safe.stderr
+    assert not leak.exists()
+    # The same rc file does run in the plain shell of --unsafe: the test's rc is real.
+    unsafe = shell("--unsafe")
+    assert unsafe.returncode == 0, unsafe.stderr
+    assert leak.exists()

@@ -178,7 +178,8 @@ def shell_command(db: Path, safe: bool = True) -> list[str]:
     switched on with ``-cmd .safe_mode``, which runs once the database is open and
     before any input is read: duckdb-cli 1.5.6 refuses to start with ``-safe``
     ("Cannot change configuration option "extension_directories""). Before it, the
-    spill folder moves away from the warehouse (see ``spill_folder``). The path is made
+    spill folder moves away from the warehouse (see ``spill_folder``). The user's
+    ``~/.duckdbrc`` is not read (it would run before safe mode). The path is made
     absolute, so that one starting with ``-`` is not read as an option, nor one such
     as ``md:x`` as a remote database.
     """
@@ -189,7 +190,19 @@ def shell_command(db: Path, safe: bool = True) -> list[str]:
         return [executable, "-readonly", path]
     _require_safe_mode(executable)
     spill = f"SET temp_directory = {sql_string(str(spill_folder()))}"
-    return [executable, "-readonly", "-cmd", spill, "-cmd", SAFE_MODE, path]
+    # -init: not ~/.duckdbrc, which would run before safe mode is on (and could open,
+    # attach or write anything); --unsafe runs it as the plain shell does.
+    return [
+        executable,
+        "-init",
+        os.devnull,
+        "-readonly",
+        "-cmd",
+        spill,
+        "-cmd",
+        SAFE_MODE,
+        path,
+    ]
 
 
 SAFE_MODE = ".safe_mode"
@@ -203,6 +216,8 @@ def _require_safe_mode(executable: str) -> None:
     """
     probe = [
         executable,
+        "-init",
+        os.devnull,
         ":memory:",
         "-cmd",
         SAFE_MODE,
