@@ -93,7 +93,10 @@ def test_sigkill_at_many_points_leaves_a_working_warehouse(tmp_path):
             seen.append(line.strip())
         proc.send_signal(signal.SIGKILL)
         code = proc.wait()
-        phases = seen + proc.stderr.read().split()
+        # --verbose prints each step ("  name: 0.12s") under its phase, and a few more
+        # lines may come before the kill lands: the last line naming a phase counts.
+        lines = [line.strip() for line in [*seen, *proc.stderr.read().splitlines()]]
+        phases = [line for line in lines if line in PHASES]
         reached.append(phases[-1] if phases else "starting")
         posts = db_posts(out)
         # Either the kill came before the commit point and nothing changed, or the new
