@@ -71,7 +71,7 @@ def test_the_default_input_is_the_snapshots_folder_when_it_holds_snapshots(tmp_p
     assert history.exit_code == 0, history.output
     # The CSV at the default path is no longer read: said, not silent.
     assert history.stderr == (
-        "Warning: built from the 2 snapshots in data/raw/snapshots; "
+        "Warning: built from the snapshots in data/raw/snapshots; "
         "data/raw/MASTER_TIKTOK_DATABASE.csv was not read. Pass --csv PATH to build from "
         "it, or add it with tikdb pull --file.\n"
     )

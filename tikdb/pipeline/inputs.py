@@ -42,18 +42,17 @@ def choose_inputs(
         folder = Path(snapshots_dir) if snapshots_dir is not None else DEFAULT_SNAPSHOTS
         listed = list_snapshots(folder, verify=False)
         if listed:
-            generated = sum(1 for s in listed if is_generated(s))
-            _require_one_kind(folder, generated, len(listed))
+            made_up = sum(1 for s in listed if is_generated(s))
+            _require_one_kind(folder, made_up, len(listed))
             if ocr_dir is None and _same(folder, DEFAULT_SNAPSHOTS) and DEFAULT_OCR.is_dir():
-                if not generated:
+                if not made_up:
                     _require_real_default_ocr()
                 ocr_dir = DEFAULT_OCR
             warnings = ()
             if snapshots_dir is None and DEFAULT_CSV.is_file():
                 warnings = (
-                    f"built from the {len(listed)} snapshots in {folder}; {DEFAULT_CSV} was "
-                    "not read. Pass --csv PATH to build from it, or add it with tikdb pull "
-                    "--file.",
+                    f"built from the snapshots in {folder}; {DEFAULT_CSV} was not read. "
+                    "Pass --csv PATH to build from it, or add it with tikdb pull --file.",
                 )
             return Inputs(None, ocr_dir, _as_files(listed), folder, warnings)
         if snapshots_dir is not None:
@@ -88,13 +87,13 @@ def _as_files(listed: list[Snapshot]) -> tuple[SnapshotFile, ...]:
     )
 
 
-def _require_one_kind(folder: Path, generated: int, total: int) -> None:
+def _require_one_kind(folder: Path, made_up: int, total: int) -> None:
     """Refuse a folder mixing generated snapshots (tikdb generate: the sample) with real
     exports: the build would publish invented posts among real ones."""
-    if 0 < generated < total:
+    if 0 < made_up < total:
         raise InputError(
             f"{safe_text(str(folder))}: mixes real exports with snapshots tikdb generate "
-            f"wrote (generated data: {generated} of {total}); a build would mix invented "
+            f"wrote (generated data: {made_up} of {total}); a build would mix invented "
             "posts into real ones. Move the generated ones elsewhere (their .json sidecar "
             'says "generated"), then build again.'
         )
