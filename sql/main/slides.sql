@@ -3,11 +3,14 @@
 -- changes on every re-issue, so a slide's identity is its image_id (with its bucket),
 -- never the URL; slides are never de-duplicated. Parts that are not URLs are rejects
 -- (staging.slide_rejects).
+-- No `WHERE slides <> ''`: an empty list has no parts to unnest anyway, and with that
+-- filter DuckDB guessed the rows fewer than the posts and built the semi join's hash
+-- table on the rows, slide lists and all (at 1M posts it filled the memory limit and
+-- spilled), instead of on the keys.
 WITH lists AS (
     SELECT rows.post_id, tikdb_slide_parts(rows.slides) AS parts
     FROM raw.snapshot_rows AS rows
     SEMI JOIN staging.latest_rows AS latest USING (snapshot_no, record_no)
-    WHERE rows.slides <> ''
 ),
 
 parts AS (
