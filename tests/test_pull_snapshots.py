@@ -282,7 +282,7 @@ def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
     )
     assert done.returncode == 2
     assert done.stderr == (
-        f"Error: {fifo}: is not a regular file (a named pipe). Pass the exported CSV file itself.\n"
+        f"Error: {fifo}: is a pipe (FIFO), not a regular file. Pass the exported CSV file itself.\n"
     )
     assert not folder.exists()
 

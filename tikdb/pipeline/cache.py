@@ -36,6 +36,7 @@ from tikdb import __version__
 from tikdb.engine.models import PARSE_FOLDER
 from tikdb.engine.sqlfiles import sql_dir
 from tikdb.pipeline.parse import PROBLEMS_FILE, ROWS_FILE, ParseResult
+from tikdb.sources.files import fsync_path
 
 CACHE_DIR = ".tikdb-cache"
 ENTRY_FILE = "entry.json"
@@ -163,11 +164,11 @@ class ParseCache:
         }
         _write_synced(temp / ENTRY_FILE, json.dumps(entry, indent=1).encode())
         for name in files:
-            _fsync(temp / name)
+            fsync_path(temp / name)
         final = self.root / self.key(result.sha256, observed_at)
         shutil.rmtree(final, ignore_errors=True)
         os.rename(temp, final)
-        _fsync(self.root)
+        fsync_path(self.root)
         return Parsed(final, result, reused=False)
 
     def remove_leftovers(self) -> None:
@@ -223,11 +224,3 @@ def _write_synced(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

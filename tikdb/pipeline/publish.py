@@ -45,6 +45,7 @@ from pathlib import Path
 
 from tikdb.contract import DB_NAME, PARQUET_DIR
 from tikdb.errors import BuildError, BuildLockedError, InputError
+from tikdb.sources.files import fsync_path
 from tikdb.terminal import safe_text
 
 CURRENT = ".current"
@@ -352,9 +353,9 @@ def _make_current(out_dir: Path, run_id: str, action: str) -> None:
     # replay it into the new file, so it must go before the new file appears.
     with contextlib.suppress(FileNotFoundError):
         os.remove(out_dir / WAL_NAME)
-    _fsync_dir(out_dir)
+    fsync_path(out_dir)
     _replace_link(out_dir / CURRENT, version_dir(out_dir, run_id).name, run_id)  # commit point
-    _fsync_dir(out_dir)
+    fsync_path(out_dir)
     try:
         _append_log(out_dir, LogEntry(_now(), action, run_id, previous))
     except OSError as exc:
@@ -438,16 +439,8 @@ def _append_log(out_dir: Path, entry: LogEntry) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(out_dir)
+    fsync_path(out_dir)
 
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -130,3 +130,12 @@ def require_utf8_path(path: Path | str, fix: str) -> None:
             f"{path_text(path)}: the path is not UTF-8 text, which DuckDB and Polars cannot "
             f"open; {fix}."
         ) from None
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file or a folder (its entries: a rename or a new file in it) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -38,6 +38,7 @@ from typing import IO, Any
 from tikdb import __version__
 from tikdb.contract import DEFAULT_RAW, GENERATED_ORIGIN
 from tikdb.errors import InputError
+from tikdb.sources.files import NotARegularFileError, file_kind, fsync_path, open_regular
 from tikdb.terminal import safe_text
 
 DEFAULT_SNAPSHOTS = DEFAULT_RAW / "snapshots"
@@ -334,10 +335,10 @@ def add_snapshot(
             )
             _seal(temp_sidecar)
             os.replace(temp_sidecar, snapshot.sidecar_path)
-            _fsync_folder(directory)
+            fsync_path(directory)
         _seal(temp)
         os.replace(temp, target)  # the commit point
-        _fsync_folder(directory)
+        fsync_path(directory)
     return AddResult(snapshot, added=True)
 
 
@@ -419,38 +420,23 @@ def check_regular_file(path: Path) -> None:
         raise InputError(f"{shown}: is a directory, not a CSV file. Pass the CSV file itself.")
     if not stat.S_ISREG(info.st_mode):
         raise InputError(
-            f"{shown}: is not a regular file (a {_file_kind(info.st_mode)}). Pass the exported "
+            f"{shown}: is {file_kind(info.st_mode)}, not a regular file. Pass the exported "
             "CSV file itself."
         )
     if info.st_size == 0:
         raise InputError(f"{shown}: the file is empty (0 bytes). Export the master CSV again.")
 
 
-def _file_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "named pipe"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    return "special file"
-
-
 @contextlib.contextmanager
 def _open_regular(path: Path) -> Iterator[IO[bytes]]:
     """Open for reading without blocking on a pipe swapped in since the check, and
     refuse anything but a regular file."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputError(
-                f"{safe_text(str(path))}: is no longer a regular file; nothing was added."
-            )
-        os.set_blocking(fd, True)
-        f = os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
+        f, _identity = open_regular(path)
+    except NotARegularFileError:
+        raise InputError(
+            f"{safe_text(str(path))}: is no longer a regular file; nothing was added."
+        ) from None
     with f:
         yield f
 
@@ -516,14 +502,6 @@ def _seal(path: Path) -> None:
     path.chmod(0o444)
     with path.open("rb") as f:
         os.fsync(f.fileno())
-
-
-def _fsync_folder(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _remove_orphan_sidecars(directory: Path) -> None:
